@@ -1,7 +1,7 @@
 // The Toss stand-in, exercised over HTTP as encore's libcurl client uses it.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, call, receiver, sleep } from './helpers.mjs';
+import { start, call, receiver, sleep } from '../lib/harness.mjs';
 
 const SECRET = 'test_sk_encore_local';
 const AUTH = { Authorization: 'Basic ' + Buffer.from(SECRET + ':').toString('base64') };

@@ -1,5 +1,7 @@
-// Test helpers: start a stand-in as a child process on a free port (it is
-// given --port 0 and prints the port it got), talk to it, stop it by pid.
+// Test harness for test/*.test.mjs (kept out of test/ so that
+// `node --test tools/standins/test/` does not run it as a test file): start a
+// stand-in as a child process on a free port (it is given --port 0 and prints
+// the port it got), talk to it, stop it by pid.
 
 import { spawn } from 'node:child_process';
 import http from 'node:http';

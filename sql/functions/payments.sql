@@ -1,0 +1,481 @@
+-- Payments with Toss: begin -> provider confirm (HTTP, in C) -> confirm or
+-- fail; cancel of a paid reservation -> provider cancel -> refunded;
+-- webhooks and the reconciler -> apply_status.
+--
+-- Locking order, everywhere: the reservation row (FOR NO KEY UPDATE), then
+-- the payment row, then the member's cap lock, then seats in id order.
+-- Every function here commits synchronously: it records money.
+--
+-- Outcomes (the "outcome" key of the result):
+--   PROCEED          payment_begin: call the provider's confirm now
+--   ALREADY_PAID     payment_begin: paid before with this very paymentKey
+--   PAID             the reservation is paid and its seats SOLD
+--   REFUND_REQUIRED  the provider holds money we cannot keep (the seats of
+--                    an expired hold were taken, the reservation was
+--                    cancelled, or it was paid by another attempt): call
+--                    the provider's cancel, then payment_refunded()
+--   REFUNDED         the money went back (payment_refunded, or a repeat)
+--   FAILED/UNCHANGED payment_fail
+--   IGNORED          payment_apply_status: not ours, amount differs, or a
+--                    provider status with nothing to do
+--   DUPLICATE        payment_apply_status: this event was applied before
+
+CREATE OR REPLACE FUNCTION encore.payment_json(p_key text) RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT jsonb_build_object('status', CASE p.status
+	        WHEN 'REFUND_PENDING' THEN 'DONE'
+	        WHEN 'REFUNDED' THEN 'CANCELED' ELSE p.status END,
+	    'method', p.method, 'approved_at', p.approved_at)
+	FROM encore.payments p WHERE p.payment_key = p_key
+$$;
+
+-- The reservation of an order, locked; 404 unless it exists (and belongs
+-- to p_member_id, when given).
+CREATE OR REPLACE FUNCTION encore.reservation_lock_by_order(p_order_id text,
+    p_member_id bigint DEFAULT NULL) RETURNS encore.reservations
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_r	encore.reservations;
+BEGIN
+	SELECT * INTO v_r FROM encore.reservations WHERE order_id = p_order_id
+	FOR NO KEY UPDATE;
+	IF NOT FOUND OR v_r.member_id <> coalesce(p_member_id, v_r.member_id)
+	    THEN
+		PERFORM encore.raise_error(404, 'RESERVATION_NOT_FOUND',
+		    'No such reservation.');
+	END IF;
+	RETURN v_r;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION encore.payment_begin(p_member_id bigint,
+    p_order_id text, p_payment_key text, p_amount bigint) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_fields	jsonb := '{}';
+	v_r		encore.reservations;
+	v_p		encore.payments;
+BEGIN
+	IF p_order_id IS NULL OR p_order_id !~ '^[A-Za-z0-9_-]{6,64}$' THEN
+		v_fields := v_fields
+		    || '{"orderId": "must be 6-64 characters [A-Za-z0-9_-]"}';
+	END IF;
+	IF p_payment_key IS NULL OR length(p_payment_key) NOT BETWEEN 1 AND 200
+	    THEN
+		v_fields := v_fields || '{"paymentKey": "must be 1-200 characters"}';
+	END IF;
+	IF p_amount IS NULL OR p_amount < 1 THEN
+		v_fields := v_fields || '{"amount": "must be a positive integer"}';
+	END IF;
+	PERFORM encore.raise_if_invalid(v_fields);
+
+	v_r := encore.reservation_lock_by_order(p_order_id, p_member_id);
+	IF p_amount <> v_r.amount THEN
+		PERFORM encore.raise_error(422, 'AMOUNT_MISMATCH',
+		    'The amount differs from the reservation''s total.',
+		    jsonb_build_object('amount', v_r.amount));
+	END IF;
+	IF v_r.status = 'PAID' AND v_r.payment_key = p_payment_key THEN
+		RETURN jsonb_build_object('outcome', 'ALREADY_PAID',
+		    'reservation', encore.reservation_json(v_r.id),
+		    'payment', encore.payment_json(p_payment_key));
+	END IF;
+	IF v_r.status <> 'PENDING' THEN
+		PERFORM encore.raise_error(409, 'RESERVATION_NOT_PENDING',
+		    format('The reservation is %s.', v_r.status));
+	END IF;
+
+	SELECT * INTO v_p FROM encore.payments WHERE payment_key = p_payment_key
+	FOR UPDATE;
+	IF FOUND AND v_p.order_id <> p_order_id THEN
+		PERFORM encore.raise_if_invalid(
+		    '{"paymentKey": "belongs to another order"}');
+	ELSIF FOUND AND v_p.status NOT IN ('IN_FLIGHT', 'FAILED') THEN
+		PERFORM encore.raise_error(409, 'RESERVATION_NOT_PENDING',
+		    format('This payment is already %s.', v_p.status));
+	ELSIF FOUND THEN
+		UPDATE encore.payments
+		SET status = 'IN_FLIGHT', attempted_at = now(),
+		    next_check_at = now(), failure_code = NULL,
+		    failure_message = NULL, updated_at = now()
+		WHERE id = v_p.id;
+	ELSE
+		INSERT INTO encore.payments (payment_key, order_id, amount)
+		VALUES (p_payment_key, p_order_id, p_amount);
+	END IF;
+	INSERT INTO encore.audit_log (entity, entity_id, action, to_status,
+	    actor_id, data)
+	VALUES ('payment', p_payment_key, 'payment.begun', 'IN_FLIGHT',
+	    p_member_id, jsonb_build_object('order_id', p_order_id,
+	        'amount', p_amount));
+
+	RETURN jsonb_build_object('outcome', 'PROCEED', 'order_id', p_order_id,
+	    'payment_key', p_payment_key, 'amount', v_r.amount,
+	    'order_name', v_r.order_name);
+END;
+$$;
+
+-- Money the provider approved that we must give back.
+CREATE OR REPLACE FUNCTION encore.payment_refund_required(
+    p_r encore.reservations, p_key text, p_reason text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE encore.payments
+	SET status = 'REFUND_PENDING', refund_reason = p_reason,
+	    next_check_at = now(), updated_at = now()
+	WHERE payment_key = p_key;
+	INSERT INTO encore.audit_log (entity, entity_id, action, to_status,
+	    data)
+	VALUES ('payment', p_key, 'payment.refund_required', 'REFUND_PENDING',
+	    jsonb_build_object('order_id', p_r.order_id, 'reason', p_reason));
+	RETURN jsonb_build_object('outcome', 'REFUND_REQUIRED',
+	    'payment_key', p_key, 'amount', p_r.amount, 'reason', p_reason,
+	    'reservation', encore.reservation_json(p_r.id));
+END;
+$$;
+
+-- Apply an approval (status DONE at the provider) to a locked reservation
+-- and payment: PAID with seats SOLD, or REFUND_REQUIRED. Idempotent.
+CREATE OR REPLACE FUNCTION encore.payment_settle(p_r encore.reservations,
+    p_p encore.payments, p_provider jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_approved	timestamptz;
+	v_concert	encore.concerts;
+	v_seats		integer;
+	v_free		integer;
+	v_cap_ok	boolean := true;
+BEGIN
+	IF p_p.status = 'DONE' AND p_r.payment_key = p_p.payment_key THEN
+		RETURN jsonb_build_object('outcome', 'PAID',
+		    'reservation', encore.reservation_json(p_r.id),
+		    'payment', encore.payment_json(p_p.payment_key));
+	ELSIF p_p.status = 'REFUND_PENDING' THEN
+		RETURN jsonb_build_object('outcome', 'REFUND_REQUIRED',
+		    'payment_key', p_p.payment_key, 'amount', p_r.amount,
+		    'reason', p_p.refund_reason,
+		    'reservation', encore.reservation_json(p_r.id));
+	ELSIF p_p.status = 'REFUNDED' THEN
+		RETURN jsonb_build_object('outcome', 'REFUNDED',
+		    'reservation', encore.reservation_json(p_r.id));
+	END IF;
+
+	-- IN_FLIGHT or FAILED: record the approval first.
+	BEGIN
+		v_approved := (p_provider ->> 'approvedAt')::timestamptz;
+	EXCEPTION WHEN data_exception THEN
+		v_approved := NULL;
+	END;
+	UPDATE encore.payments
+	SET status = 'DONE', provider_status = 'DONE',
+	    method = coalesce(p_provider ->> 'method', method),
+	    approved_at = coalesce(v_approved, now()),
+	    provider = coalesce(p_provider, provider),
+	    failure_code = NULL, failure_message = NULL, updated_at = now()
+	WHERE id = p_p.id;
+
+	IF p_r.status IN ('PAID', 'REFUNDED') THEN
+		RETURN encore.payment_refund_required(p_r, p_p.payment_key,
+		    'PAID_BY_ANOTHER_PAYMENT');
+	ELSIF p_r.status = 'CANCELLED' THEN
+		RETURN encore.payment_refund_required(p_r, p_p.payment_key,
+		    'RESERVATION_CANCELLED');
+	END IF;
+
+	-- PENDING or EXPIRED: the seats must (still, or again) be ours, and
+	-- a reservation the cap no longer counts must fit under it again.
+	IF p_r.status = 'EXPIRED' OR p_r.expires_at <= now() THEN
+		SELECT * INTO v_concert FROM encore.concerts
+		WHERE id = p_r.concert_id;
+		v_cap_ok := encore.member_seats_held(p_r.concert_id,
+		    p_r.member_id, p_r.id) + p_r.seat_count
+		    <= v_concert.max_tickets_per_member;
+	END IF;
+	SELECT count(*), count(*) FILTER (WHERE s.reservation_id = p_r.id
+	        OR s.status = 'AVAILABLE'
+	        OR (s.status = 'HELD' AND s.hold_expires_at <= now()))
+	    INTO v_seats, v_free
+	FROM (SELECT s.* FROM encore.seats s
+	    JOIN encore.reservation_seats rs ON rs.seat_id = s.id
+	    WHERE rs.reservation_id = p_r.id
+	    ORDER BY s.id FOR UPDATE OF s) AS s;
+	IF v_free < v_seats OR NOT v_cap_ok THEN
+		PERFORM encore.reservation_release_seats(p_r.id);
+		IF p_r.status = 'PENDING' THEN
+			UPDATE encore.reservations
+			SET status = 'EXPIRED', expired_at = now()
+			WHERE id = p_r.id;
+			PERFORM encore.outbox_emit('reservation.expired',
+			    ARRAY[p_r.id]);
+		END IF;
+		RETURN encore.payment_refund_required(p_r, p_p.payment_key,
+		    CASE WHEN v_free < v_seats THEN 'SEATS_TAKEN'
+		    ELSE 'TICKET_LIMIT_EXCEEDED' END);
+	END IF;
+
+	UPDATE encore.seats
+	SET status = 'SOLD', reservation_id = p_r.id, hold_expires_at = NULL
+	WHERE id IN (SELECT seat_id FROM encore.reservation_seats
+	    WHERE reservation_id = p_r.id);
+	UPDATE encore.reservations
+	SET status = 'PAID', payment_key = p_p.payment_key, paid_at = now()
+	WHERE id = p_r.id;
+	PERFORM encore.outbox_emit('payment.succeeded', ARRAY[p_r.id],
+	    jsonb_build_object('payment_key', p_p.payment_key,
+	        'method', p_provider ->> 'method'));
+	INSERT INTO encore.audit_log (entity, entity_id, action, from_status,
+	    to_status, data)
+	VALUES ('reservation', p_r.id::text, 'reservation.paid', p_r.status,
+	    'PAID', jsonb_build_object('payment_key', p_p.payment_key));
+	RETURN jsonb_build_object('outcome', 'PAID',
+	    'reservation', encore.reservation_json(p_r.id),
+	    'payment', encore.payment_json(p_p.payment_key));
+END;
+$$;
+
+-- After the provider approved (p_provider: its payment object, with
+-- method, approvedAt and status DONE).
+CREATE OR REPLACE FUNCTION encore.payment_confirm(p_order_id text,
+    p_payment_key text, p_amount bigint, p_provider jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_r	encore.reservations;
+	v_p	encore.payments;
+BEGIN
+	v_r := encore.reservation_lock_by_order(p_order_id);
+	IF p_amount IS DISTINCT FROM v_r.amount THEN
+		PERFORM encore.raise_error(422, 'AMOUNT_MISMATCH',
+		    'The amount differs from the reservation''s total.',
+		    jsonb_build_object('amount', v_r.amount));
+	END IF;
+	SELECT * INTO v_p FROM encore.payments WHERE payment_key = p_payment_key
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		INSERT INTO encore.payments (payment_key, order_id, amount)
+		VALUES (p_payment_key, p_order_id, p_amount)
+		RETURNING * INTO v_p;
+	ELSIF v_p.order_id <> p_order_id THEN
+		PERFORM encore.raise_if_invalid(
+		    '{"paymentKey": "belongs to another order"}');
+	END IF;
+	RETURN encore.payment_settle(v_r, v_p, p_provider);
+END;
+$$;
+
+-- The provider refused the confirm: the attempt is FAILED, the reservation
+-- stays PENDING (the buyer may try again until the hold passes).
+CREATE OR REPLACE FUNCTION encore.payment_fail(p_order_id text,
+    p_payment_key text, p_code text, p_message text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_r	encore.reservations;
+	v_p	encore.payments;
+BEGIN
+	v_r := encore.reservation_lock_by_order(p_order_id);
+	SELECT * INTO v_p FROM encore.payments
+	WHERE payment_key = p_payment_key AND order_id = p_order_id FOR UPDATE;
+	IF NOT FOUND THEN
+		PERFORM encore.raise_error(404, 'RESERVATION_NOT_FOUND',
+		    'No such payment for this reservation.');
+	END IF;
+	IF v_p.status <> 'IN_FLIGHT' THEN
+		RETURN jsonb_build_object('outcome', 'UNCHANGED',
+		    'payment', encore.payment_json(p_payment_key),
+		    'reservation', encore.reservation_json(v_r.id));
+	END IF;
+	UPDATE encore.payments
+	SET status = 'FAILED', failure_code = coalesce(p_code, 'UNKNOWN'),
+	    failure_message = left(p_message, 500), updated_at = now()
+	WHERE id = v_p.id;
+	INSERT INTO encore.audit_log (entity, entity_id, action, from_status,
+	    to_status, data)
+	VALUES ('payment', p_payment_key, 'payment.failed', 'IN_FLIGHT',
+	    'FAILED', jsonb_build_object('order_id', p_order_id,
+	        'code', p_code, 'message', p_message));
+	RETURN jsonb_build_object('outcome', 'FAILED',
+	    'payment', encore.payment_json(p_payment_key),
+	    'reservation', encore.reservation_json(v_r.id));
+END;
+$$;
+
+-- The provider cancelled (refunded) this payment. If it paid its
+-- reservation, the reservation is REFUNDED and the seats it still owns are
+-- released. Idempotent.
+CREATE OR REPLACE FUNCTION encore.payment_refunded(p_payment_key text,
+    p_provider jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_order		text;
+	v_r		encore.reservations;
+	v_p		encore.payments;
+	v_canceled	timestamptz;
+	v_paid_it	boolean;
+BEGIN
+	SELECT order_id INTO v_order FROM encore.payments
+	WHERE payment_key = p_payment_key;
+	IF NOT FOUND THEN
+		PERFORM encore.raise_error(404, 'RESERVATION_NOT_FOUND',
+		    'No such payment.');
+	END IF;
+	v_r := encore.reservation_lock_by_order(v_order);
+	SELECT * INTO v_p FROM encore.payments WHERE payment_key = p_payment_key
+	FOR UPDATE;
+	IF v_p.status = 'REFUNDED' THEN
+		RETURN jsonb_build_object('outcome', 'REFUNDED',
+		    'reservation', encore.reservation_json(v_r.id),
+		    'payment', encore.payment_json(p_payment_key));
+	END IF;
+
+	BEGIN
+		v_canceled := (p_provider -> 'cancels' -> -1 ->> 'canceledAt')
+		    ::timestamptz;
+	EXCEPTION WHEN data_exception THEN
+		v_canceled := NULL;
+	END;
+	UPDATE encore.payments
+	SET status = 'REFUNDED', canceled_at = coalesce(v_canceled, now()),
+	    provider_status = coalesce(p_provider ->> 'status', 'CANCELED'),
+	    provider = coalesce(p_provider, provider), updated_at = now()
+	WHERE id = v_p.id;
+
+	v_paid_it := v_r.status = 'PAID' AND v_r.payment_key = p_payment_key;
+	IF v_paid_it THEN
+		PERFORM encore.reservation_release_seats(v_r.id);
+		UPDATE encore.reservations
+		SET status = 'REFUNDED', refunded_at = now(),
+		    refund_requested_at = coalesce(refund_requested_at, now())
+		WHERE id = v_r.id;
+		INSERT INTO encore.audit_log (entity, entity_id, action,
+		    from_status, to_status, data)
+		VALUES ('reservation', v_r.id::text, 'reservation.refunded',
+		    'PAID', 'REFUNDED',
+		    jsonb_build_object('payment_key', p_payment_key));
+	END IF;
+	PERFORM encore.outbox_emit('payment.refunded', ARRAY[v_r.id],
+	    jsonb_build_object('payment_key', p_payment_key,
+	        'reservation_refunded', v_paid_it));
+	INSERT INTO encore.audit_log (entity, entity_id, action, from_status,
+	    to_status, data)
+	VALUES ('payment', p_payment_key, 'payment.refunded', v_p.status,
+	    'REFUNDED', jsonb_build_object('order_id', v_order));
+	RETURN jsonb_build_object('outcome', 'REFUNDED',
+	    'reservation', encore.reservation_json(v_r.id),
+	    'payment', encore.payment_json(p_payment_key));
+END;
+$$;
+
+-- A provider payment object (re-fetched from the provider: paymentKey,
+-- orderId, status, totalAmount, method, approvedAt), from a webhook or the
+-- reconciler. Each p_event_key is applied once; statuses only move a
+-- payment forward, so events arriving out of order change nothing wrong.
+CREATE OR REPLACE FUNCTION encore.payment_apply_status(p_event_key text,
+    p_provider jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_key		text := p_provider ->> 'paymentKey';
+	v_order		text := p_provider ->> 'orderId';
+	v_status	text := p_provider ->> 'status';
+	v_result	jsonb;
+	v_r		encore.reservations;
+	v_p		encore.payments;
+BEGIN
+	IF p_event_key IS NULL OR jsonb_typeof(p_provider) IS DISTINCT FROM
+	    'object' THEN
+		PERFORM encore.raise_if_invalid(
+		    '{"event": "needs an event key and a payment object"}');
+	END IF;
+	INSERT INTO encore.provider_events (event_key, payment_key, order_id,
+	    status, payload)
+	VALUES (p_event_key, v_key, v_order, v_status, p_provider)
+	ON CONFLICT (event_key) DO NOTHING;
+	IF NOT FOUND THEN
+		RETURN jsonb_build_object('outcome', 'DUPLICATE');
+	END IF;
+
+	SELECT * INTO v_p FROM encore.payments WHERE payment_key = v_key;
+	IF NOT FOUND OR v_p.order_id IS DISTINCT FROM v_order
+	    OR NOT encore.json_int_between(p_provider -> 'totalAmount',
+	        v_p.amount, v_p.amount) THEN
+		v_result := '{"outcome": "IGNORED"}';
+	ELSIF v_status = 'DONE' THEN
+		v_r := encore.reservation_lock_by_order(v_order);
+		SELECT * INTO v_p FROM encore.payments WHERE payment_key = v_key
+		FOR UPDATE;
+		v_result := encore.payment_settle(v_r, v_p, p_provider);
+	ELSIF v_status IN ('CANCELED', 'PARTIAL_CANCELED') THEN
+		v_result := encore.payment_refunded(v_key, p_provider);
+	ELSIF v_status IN ('ABORTED', 'EXPIRED') THEN
+		v_result := encore.payment_fail(v_order, v_key, v_status,
+		    'The provider reports the payment ' || v_status);
+	ELSE
+		v_result := '{"outcome": "IGNORED"}';
+	END IF;
+
+	UPDATE encore.provider_events SET outcome = v_result ->> 'outcome'
+	WHERE event_key = p_event_key;
+	RETURN v_result;
+END;
+$$;
+
+-- Attempts still IN_FLIGHT after p_older_than (a crash between the
+-- provider's approval and our commit, or a lost answer): the reconciler
+-- re-fetches each from the provider and calls payment_apply_status. Each
+-- is leased for 30 s (next_check_at), claimed with SKIP LOCKED, so two
+-- reconcilers never take the same attempt.
+CREATE OR REPLACE FUNCTION encore.payments_in_flight(p_older_than interval,
+    p_limit integer) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_rows	jsonb;
+BEGIN
+	WITH due AS (
+		SELECT id FROM encore.payments
+		WHERE status = 'IN_FLIGHT' AND next_check_at <= now()
+		    AND attempted_at <= now() - coalesce(p_older_than, '1 minute')
+		ORDER BY next_check_at
+		LIMIT greatest(coalesce(p_limit, 100), 1)
+		FOR UPDATE SKIP LOCKED
+	), leased AS (
+		UPDATE encore.payments p
+		SET next_check_at = now() + interval '30 seconds'
+		FROM due WHERE p.id = due.id
+		RETURNING p.order_id, p.payment_key, p.amount, p.attempted_at
+	)
+	SELECT jsonb_agg(jsonb_build_object('order_id', order_id,
+	    'payment_key', payment_key, 'amount', amount)
+	    ORDER BY attempted_at) INTO v_rows
+	FROM leased;
+	RETURN jsonb_build_object('payments', coalesce(v_rows, '[]'));
+END;
+$$;
+
+-- Refunds owed but not yet confirmed by the provider (REFUND_PENDING for
+-- longer than p_older_than): the reconciler calls the provider's cancel
+-- (with an Idempotency-Key) and payment_refunded. Leased like above.
+CREATE OR REPLACE FUNCTION encore.payments_refund_pending(
+    p_older_than interval, p_limit integer) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_rows	jsonb;
+BEGIN
+	WITH due AS (
+		SELECT id FROM encore.payments
+		WHERE status = 'REFUND_PENDING' AND next_check_at <= now()
+		    AND updated_at <= now() - coalesce(p_older_than, '1 minute')
+		ORDER BY next_check_at
+		LIMIT greatest(coalesce(p_limit, 100), 1)
+		FOR UPDATE SKIP LOCKED
+	), leased AS (
+		UPDATE encore.payments p
+		SET next_check_at = now() + interval '30 seconds'
+		FROM due WHERE p.id = due.id
+		RETURNING p.order_id, p.payment_key, p.amount, p.refund_reason,
+		    p.updated_at
+	)
+	SELECT jsonb_agg(jsonb_build_object('order_id', order_id,
+	    'payment_key', payment_key, 'amount', amount,
+	    'reason', refund_reason) ORDER BY updated_at) INTO v_rows
+	FROM leased;
+	RETURN jsonb_build_object('payments', coalesce(v_rows, '[]'));
+END;
+$$;

@@ -386,6 +386,8 @@ async function idempotent(req, res, path, body, operation) {
 	}
 	const entry = { print, text: null, status: 0,
 	    expiresAt: Date.now() + IDEMPOTENCY_TTL_MS };
+	if (idempotency.size % 1000 === 999)
+		sweepIdempotency();
 	idempotency.set(scope, entry);
 	let outcome;
 	try {
@@ -412,6 +414,13 @@ async function idempotent(req, res, path, body, operation) {
 	deliver(res, outcome, text);
 }
 
+function sweepIdempotency() {
+	const now = Date.now();
+	for (const [scope, entry] of idempotency)
+		if (entry.expiresAt <= now)
+			idempotency.delete(scope);
+}
+
 async function handleV1(req, res, url) {
 	const raw = req.method === 'POST' ? await readBody(req) : '';
 	const entry = requests.add({
@@ -433,20 +442,29 @@ async function handleV1(req, res, url) {
 		await idempotent(req, res, path, body, () => confirm(body));
 	} else if ((m = /^\/v1\/payments\/orders\/([^/]+)$/.exec(path))) {
 		allow(req, 'GET');
-		const p = findByOrder(decodeURIComponent(m[1]));
+		const p = findByOrder(segment(m[1]));
 		if (p === undefined)
 			throw tossError('NOT_FOUND_PAYMENT');
 		sendJson(res, 200, view(p));
 	} else if ((m = /^\/v1\/payments\/([^/]+)\/cancel$/.exec(path))) {
 		allow(req, 'POST');
 		const body = parseJsonBody(raw);
-		const key = decodeURIComponent(m[1]);
+		const key = segment(m[1]);
 		await idempotent(req, res, path, body, () => cancel(key, body));
 	} else if ((m = /^\/v1\/payments\/([^/]+)$/.exec(path))) {
 		allow(req, 'GET');
-		sendJson(res, 200, view(findPayment(decodeURIComponent(m[1]))));
+		sendJson(res, 200, view(findPayment(segment(m[1]))));
 	} else {
 		throw tossError('NOT_FOUND');
+	}
+}
+
+// A path segment; malformed percent-encoding names nothing that exists.
+function segment(text) {
+	try {
+		return decodeURIComponent(text);
+	} catch {
+		throw tossError('NOT_FOUND_PAYMENT');
 	}
 }
 

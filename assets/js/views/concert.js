@@ -1,0 +1,503 @@
+/*
+ * concert.js: one concert — venue map, a section's seats, picking, holding.
+ *
+ * Flow: the arena overview shows every section; choosing one opens its seat
+ * grid (canvas, or the list alternative) which refreshes every few seconds
+ * with If-None-Match while it is open. Picked seats collect in the order
+ * panel with a running total, up to what the member may still buy (the
+ * concert's cap minus seats already in their PENDING and PAID reservations,
+ * and at most 10 per request). "Hold" creates the reservation; the hold
+ * panel then counts down to its expiry and offers Pay.
+ *
+ * The server has the last word on every seat: a pick the server refuses
+ * (409 SEATS_UNAVAILABLE) is shown as taken and dropped from the order.
+ */
+
+import { get, post, serverNow, hasSession } from '../api.js';
+import { h, replace } from '../dom.js';
+import { t } from '../i18n.js';
+import { dateTime, krw, number, time } from '../format.js';
+import { notify, notifyError } from '../notice.js';
+import { currentMember, loadConfig } from '../session.js';
+import { drawArena, tierColour } from '../arena-map.js';
+import { SeatCanvas, SEAT_COLOURS } from '../seat-canvas.js';
+import { SeatList } from '../seat-list.js';
+import { holdPanel } from '../hold-panel.js';
+
+const POLL_MS = 3000;
+const MAX_PER_REQUEST = 10;
+const RETURN_KEY = 'encore.return';
+
+/* What survives a re-render (language switch) of the same concert. */
+const kept = { concertId: null, selected: new Map(), mode: 'map' };
+
+function counts(reservation) {
+	if (reservation.status === 'PAID')
+		return true;
+	return reservation.status === 'PENDING' && Date.parse(reservation.expires_at) > serverNow();
+}
+
+export async function renderConcert(main, [idText, sectionParam]) {
+	const concertId = Number(idText);
+	if (kept.concertId !== concertId) {
+		kept.concertId = concertId;
+		kept.selected = new Map();
+	}
+	const st = {
+		concert: null, config: null, mine: new Set(), used: 0, pending: null,
+		section: null, seats: [], etag: null, timer: null, selected: kept.selected,
+		canvas: null, list: null, hold: null, alive: true
+	};
+	replace(main, h('p', { class: 'loading' }, t('app.loading')));
+	try {
+		const [{ data }, config] = await Promise.all([
+		    get(`/api/v1/concerts/${concertId}`), loadConfig()]);
+		st.concert = data.concert;
+		st.config = config;
+	} catch (err) {
+		notifyError(err);
+		replace(main, h('a', { href: '#/', class: 'back' }, t('concert.back')));
+		return null;
+	}
+	await loadMine(st);
+
+	const ui = buildPage(st);
+	replace(main, ui.root);
+	st.ui = ui;
+	drawOverview(st);
+	renderOrder(st);
+	renderHold(st);
+	const wanted = sectionParam && st.concert.sections.find(s => s.code === sectionParam);
+	if (wanted)
+		openSection(st, wanted.code, false);
+
+	const onVisible = () => { if (!document.hidden && st.section) refreshSeats(st); };
+	document.addEventListener('visibilitychange', onVisible);
+	return () => {
+		st.alive = false;
+		stopPolling(st);
+		document.removeEventListener('visibilitychange', onVisible);
+		if (st.canvas)
+			st.canvas.destroy();
+		if (st.hold)
+			st.hold.destroy();
+	};
+}
+
+/* Seats the member already owns or holds here, and the newest live hold. */
+async function loadMine(st) {
+	st.mine = new Set();
+	st.used = 0;
+	st.pending = null;
+	if (!currentMember() || !hasSession())
+		return;
+	try {
+		const { data } = await get('/api/v1/reservations');
+		for (const r of data.reservations) {
+			if (r.concert_id !== st.concert.id || !counts(r))
+				continue;
+			for (const s of r.seats)
+				st.mine.add(s.id);
+			st.used += r.seats.length;
+			if (r.status === 'PENDING' && (!st.pending ||
+			    Date.parse(r.expires_at) > Date.parse(st.pending.expires_at)))
+				st.pending = r;
+		}
+	} catch {
+		/* not fatal: the server enforces the cap anyway */
+	}
+}
+
+function capLeft(st) {
+	return Math.max(0, Math.min(MAX_PER_REQUEST, st.concert.max_tickets_per_member - st.used));
+}
+
+function sectionByCode(st, code) {
+	return st.concert.sections.find(s => s.code === code);
+}
+
+function seatState(st, seat) {
+	if (st.selected.has(seat.id) || st.mine.has(seat.id))
+		return 'MINE';
+	return seat.status;
+}
+
+function describe(st, seat) {
+	const state = st.selected.has(seat.id) ? 'SELECTED' : seatState(st, seat);
+	return t('concert.seat_full', { row: seat.row, number: seat.number,
+	    price: krw(seat.price), status: t(`status.${state}`) });
+}
+
+function buildPage(st) {
+	const c = st.concert;
+	const ui = {};
+	ui.hold = h('div', { class: 'hold-slot' });
+	ui.venue = h('section', { class: 'venue card', 'aria-labelledby': 'venue-heading' },
+	    h('h2', { id: 'venue-heading' }, t('concert.pick_section')),
+	    ui.arena = h('div', { class: 'arena-wrap' }),
+	    ui.tiers = h('ul', { class: 'tier-legend' }));
+	ui.sectionView = h('section', { class: 'section-view card', hidden: true,
+	    'aria-labelledby': 'section-heading' });
+	ui.order = h('aside', { class: 'order-panel card', 'aria-labelledby': 'order-heading' });
+	ui.best = buildBestForm(st);
+	ui.root = h('div', { class: 'concert-page' },
+	    h('a', { href: '#/', class: 'back' }, t('concert.back')),
+	    h('header', { class: 'concert-head' },
+		h('h1', {}, c.title),
+		h('p', { class: 'when' }, dateTime(c.starts_at), ' · ', c.venue),
+		h('p', { class: 'muted' }, t('concert.cap', { max: c.max_tickets_per_member }))),
+	    ui.hold,
+	    h('div', { class: 'concert-body' },
+		h('div', { class: 'stagebox' }, ui.venue, ui.sectionView),
+		h('div', { class: 'side' }, ui.order, ui.best)));
+	return ui;
+}
+
+function drawOverview(st) {
+	const { ui, concert } = st;
+	replace(ui.arena, drawArena(concert.sections, code => openSection(st, code, true)));
+	const tiers = new Map();
+	for (const s of concert.sections)
+		if (!tiers.has(s.tier))
+			tiers.set(s.tier, s.price);
+	replace(ui.tiers, [...tiers].map(([tier, price]) => {
+		const sw = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+		sw.style.background = tierColour(tier);
+		return h('li', {}, sw, t(`tier.${tier}`), ' ', h('span', { class: 'muted' }, krw(price)));
+	}));
+}
+
+function legend() {
+	const items = [['available', null], ['held', SEAT_COLOURS.HELD],
+	    ['sold', SEAT_COLOURS.SOLD], ['mine', SEAT_COLOURS.MINE]];
+	return h('ul', { class: 'seat-legend' }, items.map(([key, colour]) => {
+		const sw = h('span', { class: `swatch seat-${key}`, 'aria-hidden': 'true' });
+		if (colour)
+			sw.style.background = colour;
+		return h('li', {}, sw, t(`legend.${key}`));
+	}));
+}
+
+function openSection(st, code, userAction) {
+	const section = sectionByCode(st, code);
+	if (!section)
+		return;
+	stopPolling(st);
+	if (st.canvas)
+		st.canvas.destroy();
+	st.section = code;
+	st.seats = [];
+	st.etag = null;
+	history.replaceState(null, '', `#/concerts/${st.concert.id}/${code}`);
+
+	const colour = tierColour(section.tier);
+	const label = () => t('concert.seat_map_label', { code, rows: section.rows,
+	    available: number(st.seats.filter(s => seatState(st, s) === 'AVAILABLE').length) });
+	const opts = {
+		colour,
+		state: seat => seatState(st, seat),
+		pickable: seat => st.selected.has(seat.id) ||
+		    (!st.mine.has(seat.id) && seat.status === 'AVAILABLE'),
+		describe: seat => describe(st, seat),
+		onPick: seat => pick(st, seat),
+		label: t('concert.seat_map_label', { code, rows: section.rows, available: '' })
+	};
+	st.canvas = new SeatCanvas(opts);
+	st.list = new SeatList(opts);
+	st.label = label;
+	const mapBtn = h('button', { type: 'button', class: 'small', 'aria-pressed': 'true',
+	    dataset: { view: 'map' } },
+	    t('concert.view_map'));
+	const listBtn = h('button', { type: 'button', class: 'small', 'aria-pressed': 'false',
+	    dataset: { view: 'list' } },
+	    t('concert.view_list'));
+	const setMode = mode => {
+		kept.mode = mode;
+		mapBtn.setAttribute('aria-pressed', String(mode === 'map'));
+		listBtn.setAttribute('aria-pressed', String(mode === 'list'));
+		st.canvas.el.hidden = mode !== 'map';
+		st.list.el.hidden = mode !== 'list';
+		if (mode === 'map')
+			st.canvas.layout();
+	};
+	mapBtn.addEventListener('click', () => setMode('map'));
+	listBtn.addEventListener('click', () => setMode('list'));
+	const close = h('button', { type: 'button', class: 'small ghost close-section' },
+	    t('concert.close_section'));
+	close.addEventListener('click', () => closeSection(st));
+	st.ui.updated = h('p', { class: 'updated muted small' });
+	const heading = h('h2', { id: 'section-heading', tabindex: -1 },
+	    t('concert.section_heading', { code }));
+	replace(st.ui.sectionView,
+	    h('div', { class: 'section-head' },
+		h('div', {}, heading,
+		    h('p', { class: 'muted' }, t(`tier.${section.tier}`), ' · ', krw(section.price))),
+		h('div', { class: 'toolbar' },
+		    h('div', { class: 'segmented', role: 'group' }, mapBtn, listBtn), close)),
+	    legend(), st.canvas.el, st.list.el, st.ui.updated);
+	st.ui.venue.hidden = true;
+	st.ui.sectionView.hidden = false;
+	setMode(kept.mode);
+	if (st.bestSection)
+		st.bestSection.value = code;
+	if (userAction)
+		heading.focus();
+	refreshSeats(st).then(() => startPolling(st));
+}
+
+function closeSection(st) {
+	stopPolling(st);
+	if (st.canvas)
+		st.canvas.destroy();
+	st.canvas = null;
+	st.list = null;
+	st.section = null;
+	history.replaceState(null, '', `#/concerts/${st.concert.id}`);
+	st.ui.sectionView.hidden = true;
+	st.ui.venue.hidden = false;
+	refreshConcert(st);
+}
+
+async function refreshConcert(st) {
+	try {
+		const { data } = await get(`/api/v1/concerts/${st.concert.id}`);
+		if (!st.alive)
+			return;
+		st.concert = data.concert;
+		drawOverview(st);
+	} catch (err) {
+		notifyError(err);
+	}
+}
+
+function startPolling(st) {
+	stopPolling(st);
+	if (st.alive && st.section)
+		st.timer = setInterval(() => {
+			if (!document.hidden)
+				refreshSeats(st);
+		}, POLL_MS);
+}
+
+function stopPolling(st) {
+	if (st.timer)
+		clearInterval(st.timer);
+	st.timer = null;
+}
+
+/* One poll: 304 leaves everything as it is; 200 redraws what changed. */
+async function refreshSeats(st) {
+	const code = st.section;
+	if (!code || st.fetching)
+		return;
+	st.fetching = true;
+	try {
+		const url = `/api/v1/concerts/${st.concert.id}/seats?section=${encodeURIComponent(code)}`;
+		const res = await get(url, { etag: st.etag });
+		if (!st.alive || st.section !== code)
+			return;
+		if (res.status !== 304) {
+			const first = st.seats.length === 0;
+			st.etag = res.etag;
+			st.seats = res.data.seats;
+			dropTaken(st);
+			st.canvas.setSeats(st.seats);
+			if (first)
+				st.list.setSeats(st.seats);
+			else
+				st.list.refresh(st.seats);
+			st.canvas.setLabel(st.label());
+		}
+		st.ui.updated.textContent = t('concert.updated', { time: time(new Date()) });
+		st.ui.sectionView.dataset.etag = st.etag || '';
+	} catch (err) {
+		notifyError(err);
+	} finally {
+		st.fetching = false;
+	}
+}
+
+/* Picked seats that someone else took in the meantime leave the order. */
+function dropTaken(st) {
+	const lost = [];
+	for (const seat of st.seats) {
+		if (st.selected.has(seat.id) && seat.status !== 'AVAILABLE') {
+			st.selected.delete(seat.id);
+			lost.push(seat);
+		}
+	}
+	if (lost.length > 0) {
+		notify(lost.map(s => describe(st, s)).join(', '), 'error');
+		renderOrder(st);
+	}
+}
+
+function redrawSeats(st) {
+	if (st.canvas) {
+		st.canvas.draw();
+		st.list.update();
+	}
+	renderOrder(st);
+}
+
+function pick(st, seat) {
+	if (st.mine.has(seat.id)) {
+		redrawSeats(st);
+		return;
+	}
+	if (st.selected.has(seat.id)) {
+		st.selected.delete(seat.id);
+	} else if (seat.status !== 'AVAILABLE') {
+		notify(describe(st, seat), 'error');
+	} else if (st.selected.size >= capLeft(st)) {
+		notify(capLeft(st) === 0 ? t('concert.cap_reached')
+		    : t('concert.too_many', { max: capLeft(st) }), 'error');
+	} else {
+		st.selected.set(seat.id, { ...seat, section: st.section });
+	}
+	redrawSeats(st);
+}
+
+function renderOrder(st) {
+	const picked = [...st.selected.values()];
+	const total = picked.reduce((sum, s) => sum + s.price, 0);
+	const loggedIn = currentMember() !== null;
+	const holdBtn = h('button', { type: 'button', class: 'primary big hold-button',
+	    disabled: loggedIn && picked.length === 0 },
+	    loggedIn ? t('concert.hold') : t('concert.hold_login'));
+	holdBtn.addEventListener('click', () => {
+		if (!loggedIn)
+			return goLogin();
+		hold(st, { seat_ids: picked.map(s => s.id) }, holdBtn);
+	});
+	const clearBtn = h('button', { type: 'button', class: 'small ghost', hidden: picked.length === 0 },
+	    t('concert.clear'));
+	clearBtn.addEventListener('click', () => {
+		st.selected.clear();
+		redrawSeats(st);
+	});
+	const left = capLeft(st);
+	replace(st.ui.order,
+	    h('h2', { id: 'order-heading' }, t('concert.selected_count', { count: picked.length })),
+	    h('ul', { class: 'picked' }, picked.map(s => {
+		const rm = h('button', { type: 'button', class: 'chip-x',
+		    'aria-label': `${t('concert.clear')}: ${s.section} ${t('concert.seat', s)}` }, '×');
+		rm.addEventListener('click', () => { st.selected.delete(s.id); redrawSeats(st); });
+		return h('li', { class: 'chip', dataset: { seatId: s.id } },
+		    `${s.section} · ${t('concert.seat', s)}`, ' ',
+		    h('span', { class: 'muted' }, krw(s.price)), rm);
+	    })),
+	    h('p', { class: 'total' }, h('span', {}, t('concert.total')),
+		h('strong', { class: 'total-amount', 'aria-live': 'polite' }, krw(total))),
+	    h('p', { class: 'muted small' }, left > 0 ? t('concert.cap_left', { left: left - picked.length })
+		: t('concert.cap_reached')),
+	    h('div', { class: 'actions' }, holdBtn, clearBtn));
+	updateBestQuantity(st);
+}
+
+function buildBestForm(st) {
+	const section = h('select', { id: 'best-section', name: 'section' },
+	    st.concert.sections.map(s => h('option', { value: s.code },
+		`${s.code} · ${t(`tier.${s.tier}`)} · ${krw(s.price)}`)));
+	const quantity = h('select', { id: 'best-quantity', name: 'quantity' });
+	const submit = h('button', { type: 'submit', class: 'secondary' }, t('concert.best_submit'));
+	const form = h('form', { class: 'best-form card', 'aria-labelledby': 'best-heading' },
+	    h('h2', { id: 'best-heading' }, t('concert.best')),
+	    h('p', { class: 'muted small' }, t('concert.best_help')),
+	    h('div', { class: 'row' },
+		h('label', { for: 'best-section' }, t('concert.best_section'), section),
+		h('label', { for: 'best-quantity' }, t('concert.best_quantity'), quantity)),
+	    submit);
+	form.addEventListener('submit', ev => {
+		ev.preventDefault();
+		if (!currentMember())
+			return goLogin();
+		hold(st, { section: section.value, quantity: Number(quantity.value) }, submit);
+	});
+	st.bestSection = section;
+	st.bestQuantity = quantity;
+	return form;
+}
+
+function updateBestQuantity(st) {
+	const sel = st.bestQuantity;
+	if (!sel)
+		return;
+	const max = Math.max(1, capLeft(st));
+	const keep = Math.min(Number(sel.value) || 1, max);
+	replace(sel, Array.from({ length: max }, (_, i) =>
+	    h('option', { value: i + 1 }, String(i + 1))));
+	sel.value = String(keep);
+	sel.disabled = capLeft(st) === 0;
+}
+
+function goLogin() {
+	try {
+		sessionStorage.setItem(RETURN_KEY, location.hash);
+	} catch {
+		/* fine: login will land on the concert list */
+	}
+	location.hash = '#/login';
+}
+
+async function hold(st, what, button) {
+	button.disabled = true;
+	try {
+		const { data } = await post('/api/v1/reservations', { concert_id: st.concert.id, ...what });
+		const r = data.reservation;
+		for (const s of r.seats) {
+			st.selected.delete(s.id);
+			st.mine.add(s.id);
+		}
+		st.used += r.seats.length;
+		st.pending = r;
+		renderHold(st, true);
+		if (r.seats.length > 0 && r.seats[0].section !== st.section)
+			openSection(st, r.seats[0].section, false);
+		else
+			await refreshSeats(st);
+	} catch (err) {
+		if (err.code === 'SEATS_UNAVAILABLE') {
+			const taken = new Set(err.details.seat_ids || []);
+			for (const seat of st.seats)
+				if (taken.has(seat.id))
+					seat.status = 'HELD';
+			for (const id of taken)
+				st.selected.delete(id);
+			st.etag = null;
+			refreshSeats(st);
+		}
+		notifyError(err);
+	} finally {
+		button.disabled = false;
+		redrawSeats(st);
+	}
+}
+
+function renderHold(st, focus) {
+	if (st.hold)
+		st.hold.destroy();
+	st.hold = null;
+	replace(st.ui.hold);
+	if (!st.pending)
+		return;
+	const r = st.pending;
+	st.hold = holdPanel(r, { config: st.config, onGone: reason => {
+		for (const s of r.seats)
+			st.mine.delete(s.id);
+		st.used = Math.max(0, st.used - r.seats.length);
+		if (reason === 'cancelled') {
+			st.pending = null;
+			renderHold(st);
+		}
+		st.etag = null;
+		refreshSeats(st);
+		redrawSeats(st);
+	} });
+	st.ui.hold.appendChild(st.hold.el);
+	if (focus) {
+		st.hold.el.scrollIntoView({ block: 'nearest' });
+		st.hold.el.querySelector('h2').setAttribute('tabindex', '-1');
+		st.hold.el.querySelector('h2').focus({ preventScroll: true });
+	}
+}

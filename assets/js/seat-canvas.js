@@ -20,8 +20,15 @@ import { h } from './dom.js';
 const GUTTER_LEFT = 30;
 const GUTTER_TOP = 22;
 const PAD = 8;
-const MIN_CELL = 12;
 const MAX_CELL = 26;
+const ZOOM_STEP = 4;
+const ZOOM_MIN = 8;
+const ZOOM_MAX = 40;
+
+/* Fingers need bigger targets than a mouse: below this, scroll instead. */
+function minCell() {
+	return window.matchMedia('(pointer: coarse)').matches ? 16 : 10;
+}
 
 export const SEAT_COLOURS = {
 	HELD: '#f2a900',
@@ -46,13 +53,15 @@ export class SeatCanvas {
 		this.where = new Map();
 		this.cursor = null;
 		this.hover = null;
-		this.cell = MIN_CELL;
+		this.cell = 10;
+		this.zoomed = null;
 		this.canvas = h('canvas', { class: 'seat-canvas', tabindex: 0, role: 'application',
 		    'aria-label': opts.label });
 		this.tooltip = h('div', { class: 'seat-tooltip', 'aria-hidden': 'true', hidden: true });
 		this.live = h('p', { class: 'visually-hidden', 'aria-live': 'polite' });
-		this.scroller = h('div', { class: 'seat-scroller' }, this.canvas, this.tooltip);
-		this.el = h('div', { class: 'seat-map' }, this.scroller, this.live);
+		this.scroller = h('div', { class: 'seat-scroller' }, this.canvas);
+		this.el = h('div', { class: 'seat-map' }, this.scroller, this.tooltip, this.live);
+		this.scroller.addEventListener('scroll', () => this.setHover(null));
 		this.canvas.addEventListener('mousemove', ev => this.onMove(ev));
 		this.canvas.addEventListener('mouseleave', () => this.setHover(null));
 		this.canvas.addEventListener('click', ev => this.onClick(ev));
@@ -118,8 +127,9 @@ export class SeatCanvas {
 	layout() {
 		const width = this.scroller.clientWidth || 320;
 		const cols = Math.max(1, this.cols);
-		this.cell = Math.max(MIN_CELL, Math.min(MAX_CELL,
+		const fit = Math.max(minCell(), Math.min(MAX_CELL,
 		    Math.floor((width - GUTTER_LEFT - PAD) / cols)));
+		this.cell = this.zoomed ?? fit;
 		const cssW = GUTTER_LEFT + cols * this.cell + PAD;
 		const cssH = GUTTER_TOP + this.rows.length * this.cell + PAD;
 		const dpr = window.devicePixelRatio || 1;
@@ -212,9 +222,13 @@ export class SeatCanvas {
 			this.tooltip.textContent = this.opts.describe(seat);
 			this.tooltip.hidden = false;
 			const [ri, ci] = this.where.get(seat.id);
-			const x = GUTTER_LEFT + (ci + 0.5) * this.cell;
-			const y = GUTTER_TOP + ri * this.cell;
-			this.tooltip.style.left = `${x}px`;
+			const x = GUTTER_LEFT + (ci + 0.5) * this.cell - this.scroller.scrollLeft;
+			const half = this.tooltip.offsetWidth / 2 + 4;
+			const max = this.scroller.clientWidth - half;
+			const below = ri < 2;
+			const y = GUTTER_TOP + (below ? ri + 1 : ri) * this.cell;
+			this.tooltip.classList.toggle('below', below);
+			this.tooltip.style.left = `${Math.max(half, Math.min(max, x))}px`;
 			this.tooltip.style.top = `${y}px`;
 			this.canvas.style.cursor = this.opts.state(seat) === 'AVAILABLE' ||
 			    this.opts.state(seat) === 'MINE' ? 'pointer' : 'not-allowed';
@@ -295,6 +309,14 @@ export class SeatCanvas {
 
 	announce() {
 		this.live.textContent = this.cursor ? this.opts.describe(this.cursor) : '';
+	}
+
+	/* +1 / -1 zooms in or out from the current size; 0 fits the width. */
+	zoom(direction) {
+		this.zoomed = direction === 0 ? null : Math.max(ZOOM_MIN, Math.min(ZOOM_MAX,
+		    this.cell + direction * ZOOM_STEP));
+		this.layout();
+		this.scrollToCursor();
 	}
 
 	setLabel(label) {

@@ -147,7 +147,7 @@ function buildPage(st) {
 		h('p', { class: 'when' }, dateTime(c.starts_at), ' · ', c.venue),
 		h('p', { class: 'muted' }, t('concert.cap', { max: c.max_tickets_per_member }))),
 	    ui.hold,
-	    h('div', { class: 'concert-body' },
+	    ui.body = h('div', { class: 'concert-body' },
 		h('div', { class: 'stagebox' }, ui.venue, ui.sectionView),
 		h('div', { class: 'side' }, ui.order, ui.best)));
 	return ui;
@@ -216,12 +216,17 @@ function openSection(st, code, userAction) {
 		mapBtn.setAttribute('aria-pressed', String(mode === 'map'));
 		listBtn.setAttribute('aria-pressed', String(mode === 'list'));
 		st.canvas.el.hidden = mode !== 'map';
+		zoomOut.hidden = zoomIn.hidden = mode !== 'map';
 		st.list.el.hidden = mode !== 'list';
 		if (mode === 'map')
 			st.canvas.layout();
 	};
 	mapBtn.addEventListener('click', () => setMode('map'));
 	listBtn.addEventListener('click', () => setMode('list'));
+	const zoomOut = h('button', { type: 'button', class: 'small', 'aria-label': t('concert.zoom_out') }, '−');
+	const zoomIn = h('button', { type: 'button', class: 'small', 'aria-label': t('concert.zoom_in') }, '+');
+	zoomOut.addEventListener('click', () => st.canvas.zoom(-1));
+	zoomIn.addEventListener('click', () => st.canvas.zoom(1));
 	const close = h('button', { type: 'button', class: 'small ghost close-section' },
 	    t('concert.close_section'));
 	close.addEventListener('click', () => closeSection(st));
@@ -233,10 +238,12 @@ function openSection(st, code, userAction) {
 		h('div', {}, heading,
 		    h('p', { class: 'muted' }, t(`tier.${section.tier}`), ' · ', krw(section.price))),
 		h('div', { class: 'toolbar' },
-		    h('div', { class: 'segmented', role: 'group' }, mapBtn, listBtn), close)),
+		    h('div', { class: 'segmented', role: 'group' }, mapBtn, listBtn),
+		    h('div', { class: 'segmented zoom', role: 'group' }, zoomOut, zoomIn), close)),
 	    legend(), st.canvas.el, st.list.el, st.ui.updated);
 	st.ui.venue.hidden = true;
 	st.ui.sectionView.hidden = false;
+	st.ui.body.classList.add('section-open');
 	setMode(kept.mode);
 	if (st.bestSection)
 		st.bestSection.value = code;
@@ -255,6 +262,7 @@ function closeSection(st) {
 	history.replaceState(null, '', `#/concerts/${st.concert.id}`);
 	st.ui.sectionView.hidden = true;
 	st.ui.venue.hidden = false;
+	st.ui.body.classList.remove('section-open');
 	refreshConcert(st);
 }
 

@@ -59,6 +59,7 @@ struct consumer {
 	uint64_t			 count[OUTCOME_DATABASE_DOWN];
 	uint64_t			 retried, dead_lettered, logged_total;
 	time_t				 last_summary;
+	char				 last_error[300];
 };
 
 static int		consumer_connect(struct consumer *);
@@ -72,6 +73,8 @@ static int		consumer_dead_letter(struct consumer *,
 			    amqp_envelope_t *, int64_t, const char *);
 static int		consumer_other_frame(struct consumer *);
 static void		consumer_summary(struct consumer *, int);
+static void		consumer_down(struct consumer *, const char *,
+			    const char *);
 static const char	*env_get(const char *, void *);
 
 int
@@ -132,9 +135,7 @@ consumer_connect(struct consumer *c)
 		c->db = daemon_db_connect(&c->cfg, "encore-consumer", err,
 		    sizeof(err));
 		if (c->db == NULL) {
-			if (c->failures == 0)
-				daemon_log("postgres down: %s; retrying with"
-				    " backoff", err);
+			consumer_down(c, "postgres", err);
 			return (WORKERS_ERROR);
 		}
 		daemon_log("postgres connected");
@@ -164,14 +165,13 @@ consumer_connect(struct consumer *c)
 	if (c->failures > 0)
 		daemon_log("recovered after %u failed tries", c->failures);
 	c->failures = 0;
+	c->last_error[0] = '\0';
 	daemon_log("rabbitmq connected to %s:%d, consuming %s",
 	    c->cfg.amqp_host, c->cfg.amqp_port, c->def->queue);
 	return (WORKERS_OK);
 
 fail:
-	if (c->failures == 0)
-		daemon_log("rabbitmq down: %s; retrying with backoff",
-		    c->mq.error);
+	consumer_down(c, "rabbitmq", c->mq.error);
 	broker_close(&c->mq);
 	return (WORKERS_ERROR);
 }
@@ -410,6 +410,19 @@ consumer_dead_letter(struct consumer *c, amqp_envelope_t *env,
 		return (WORKERS_ERROR);
 	}
 	return (WORKERS_OK);
+}
+
+/* Logs a connection failure once, not again while it repeats. */
+static void
+consumer_down(struct consumer *c, const char *what, const char *why)
+{
+	char	msg[sizeof(c->last_error)];
+
+	(void)snprintf(msg, sizeof(msg), "%s down: %.250s", what, why);
+	if (strcmp(msg, c->last_error) == 0)
+		return;
+	daemon_log("%s; retrying with backoff", msg);
+	memcpy(c->last_error, msg, sizeof(msg));
 }
 
 /* Every CONSUMER_SUMMARY_S seconds, if anything happened: the totals. */

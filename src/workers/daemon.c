@@ -22,6 +22,8 @@ static const char		*log_program = "encore-worker";
 static volatile sig_atomic_t	 stop_requested;
 
 static void	on_stop_signal(int);
+static void	one_line(char *);
+static void	notice_to_log(void *, const char *);
 
 void
 daemon_log_init(const char *program)
@@ -129,6 +131,8 @@ daemon_db_connect(const struct workers_config *cfg, const char *appname,
 		return (NULL);
 	}
 
+	(void)PQsetNoticeProcessor(db, notice_to_log, NULL);
+
 	/* One message or one batch never needs more than this. */
 	res = PQexec(db, "SET statement_timeout = '30s'");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -145,7 +149,6 @@ void
 daemon_db_error(PGconn *db, const PGresult *res, char *buf, size_t len)
 {
 	const char	*msg, *state;
-	size_t		 i;
 
 	msg = NULL;
 	state = NULL;
@@ -159,10 +162,35 @@ daemon_db_error(PGconn *db, const PGresult *res, char *buf, size_t len)
 		msg = "unknown error";
 	(void)snprintf(buf, len, "%s%s%s", state != NULL ? state : "",
 	    state != NULL ? " " : "", msg);
-	for (i = 0; buf[i] != '\0'; i++) {
-		if (buf[i] == '\n' || buf[i] == '\r')
+	one_line(buf);
+}
+
+/* Newlines and tabs to single spaces, trailing space dropped. */
+static void
+one_line(char *buf)
+{
+	size_t		i, j;
+
+	for (i = j = 0; buf[i] != '\0'; i++) {
+		if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
 			buf[i] = ' ';
+		if (buf[i] == ' ' && (j == 0 || buf[j - 1] == ' '))
+			continue;
+		buf[j++] = buf[i];
 	}
-	while (i > 0 && buf[i - 1] == ' ')
-		buf[--i] = '\0';
+	while (j > 0 && buf[j - 1] == ' ')
+		j--;
+	buf[j] = '\0';
+}
+
+/* libpq's notices (and the server's goodbye) go to the log, on one line. */
+static void
+notice_to_log(void *arg, const char *message)
+{
+	char	buf[512];
+
+	(void)arg;
+	(void)snprintf(buf, sizeof(buf), "%s", message);
+	one_line(buf);
+	daemon_log("postgres says: %s", buf);
 }

@@ -2,6 +2,7 @@
 #
 #   make workers             build/encore-relay, build/encore-consumer
 #   make workers-unit-test   build and run tests/unit/test_workers (cmocka)
+#   make workers-probe       build/amqp_probe, used by tests/integration/amqp_flow.sh
 #
 # Everything here is prefixed WORKERS_ so it cannot collide with the
 # includer's variables. Paths are relative to the repository root.
@@ -19,7 +20,7 @@ WORKERS_PURE	:= $(WORKERS_OBJ)/config.o $(WORKERS_OBJ)/policy.o
 WORKERS_IO	:= $(WORKERS_OBJ)/broker.o $(WORKERS_OBJ)/daemon.o
 WORKERS_HDRS	:= $(wildcard $(WORKERS_SRC)/*.h)
 
-.PHONY: workers workers-unit-test
+.PHONY: workers workers-unit-test workers-probe
 
 workers: $(WORKERS_BUILD)/encore-relay $(WORKERS_BUILD)/encore-consumer
 
@@ -40,3 +41,11 @@ $(WORKERS_BUILD)/test_workers: tests/unit/test_workers.c $(WORKERS_PURE) $(WORKE
 
 workers-unit-test: $(WORKERS_BUILD)/test_workers
 	./$(WORKERS_BUILD)/test_workers
+
+workers-probe: $(WORKERS_BUILD)/amqp_probe
+
+$(WORKERS_BUILD)/amqp_probe: tests/integration/amqp_probe.c $(WORKERS_PURE) \
+    $(WORKERS_OBJ)/broker.o $(WORKERS_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(WORKERS_CFLAGS) -I$(WORKERS_SRC) -o $@ $< $(WORKERS_PURE) \
+	    $(WORKERS_OBJ)/broker.o $(shell pkg-config --libs librabbitmq)

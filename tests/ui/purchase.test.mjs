@@ -20,7 +20,7 @@
  * Run: node --test tests/ui/
  */
 
-import { test, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,18 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 
 mkdirSync(SHOTS, { recursive: true });
 const profiles = [];
+
+/* Say clearly when there is no server, instead of N browser timeouts. */
+before(async () => {
+	let status = 'no answer';
+	try {
+		status = (await fetch(`${BASE}/healthz`, { signal: AbortSignal.timeout(3000) })).status;
+	} catch (err) {
+		status = err.cause?.code || err.message;
+	}
+	assert.equal(status, 200, `encore is not serving ${BASE}/healthz (${status}); ` +
+	    'start a stack first (make up) or set ENCORE_BASE_URL');
+});
 after(() => {
 	for (const dir of profiles)
 		rmSync(dir, { recursive: true, force: true });

@@ -52,8 +52,9 @@ const maps = new SeatMapCache();
 export default function (data) {
 	call(ROUTES.listConcerts, { expect: [200] });
 	const detail = call(ROUTES.getConcert, { params: { id: data.concertId }, expect: [200] });
+	const d = body(detail);
 	check(detail, { 'concert: 200 with sections': (r) => r.status === 200 &&
-	    Array.isArray((body(r) || { concert: {} }).concert.sections) });
+	    d !== null && !!d.concert && Array.isArray(d.concert.sections) });
 
 	const section = pick(data.sections);
 	for (let i = 0; i < POLLS_PER_SECTION; i++) {

@@ -94,7 +94,7 @@ function record(res, wanted) {
 	const ok = check(res, {
 		'reservation answered 201 or 409': (r) => r.status === 201 ||
 		    (r.status === 409 && errorCode(r) === 'SEATS_UNAVAILABLE' &&
-		    Array.isArray(b.error.details && b.error.details.seat_ids)),
+		    b !== null && Array.isArray(b.error.details && b.error.details.seat_ids)),
 	});
 	answeredWell.add(ok);
 	if (res.status === 201) {

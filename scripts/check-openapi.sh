@@ -49,4 +49,45 @@ if [ "$status" -eq 0 ]; then
 else
 	echo "check-openapi: $spec FAILED lint (Redocly CLI $version)" >&2
 fi
+
+# Coverage of the human contract, when it is at hand: every "METHOD /path"
+# of encore's own API and every error code it names must be in the document.
+# (The stand-in's section at its end describes Toss's API, not ours.)
+contract=${API_CONTRACT:-/work/shared/api-v1.md}
+if [ -f "$contract" ]; then
+	if ! node - "$contract" "$spec" <<'EOF'
+const fs = require('node:fs');
+const [contractFile, specFile] = process.argv.slice(2);
+const text = fs.readFileSync(contractFile, 'utf8').split(/^## The payment provider stand-in/m)[0];
+const spec = fs.readFileSync(specFile, 'utf8');
+const paths = {};
+let path = null;
+for (const line of spec.split('\n')) {
+	let m;
+	if ((m = /^  (\/\S*):\s*$/.exec(line))) paths[path = m[1]] = new Set();
+	else if ((m = /^    (get|post|put|patch|delete):\s*$/.exec(line)) && path) paths[path].add(m[1].toUpperCase());
+	else if (/^\S/.test(line)) path = null;
+}
+const missing = [];
+const ops = new Set([...text.matchAll(/\b(GET|POST|PUT|PATCH|DELETE) (\/(?:api|auth|healthz|readyz|metrics)[^\s|?,:]*)/g)]
+    .map((m) => `${m[1]} ${m[2]}`));
+for (const op of ops) {
+	const [method, p] = op.split(' ');
+	if (!paths[p] || !paths[p].has(method)) missing.push(op);
+}
+const codes = new Set([...text.matchAll(/\b[A-Z]+(?:_[A-Z]+)+\b/g)].map((m) => m[0])
+    .concat([...text.matchAll(/\b\d{3} ([A-Z]{4,})\b/g)].map((m) => m[1])));
+codes.delete('UPPER_SNAKE');
+for (const c of codes)
+	if (!new RegExp(`\\b${c}\\b`).test(spec)) missing.push(`error code ${c}`);
+for (const m of missing) console.log(`  not in the OpenAPI document: ${m}`);
+console.log(`check-openapi: ${ops.size} operations and ${codes.size} error codes of ${contractFile}: ${missing.length} missing`);
+process.exit(missing.length ? 1 : 0);
+EOF
+	then
+		status=1
+	fi
+else
+	echo "check-openapi: no contract at $contract (set API_CONTRACT); coverage not checked"
+fi
 exit "$status"

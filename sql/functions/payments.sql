@@ -145,6 +145,7 @@ DECLARE
 	v_seats		integer;
 	v_free		integer;
 	v_cap_ok	boolean := true;
+	v_held		bigint;
 BEGIN
 	IF p_p.status = 'DONE' AND p_r.payment_key = p_p.payment_key THEN
 		RETURN jsonb_build_object('outcome', 'PAID',
@@ -184,11 +185,15 @@ BEGIN
 
 	-- PENDING or EXPIRED: the seats must (still, or again) be ours, and
 	-- a reservation the cap no longer counts must fit under it again.
-	IF p_r.status = 'EXPIRED' OR p_r.expires_at <= now() THEN
+	-- The member's cap lock is taken first and expiry judged after it, on
+	-- the clock: a hold of the same member that ran after this hold passed
+	-- (and so did not count it) is then visible here.
+	v_held := encore.member_seats_held(p_r.concert_id, p_r.member_id,
+	    p_r.id);
+	IF p_r.status = 'EXPIRED' OR p_r.expires_at <= clock_timestamp() THEN
 		SELECT * INTO v_concert FROM encore.concerts
 		WHERE id = p_r.concert_id;
-		v_cap_ok := encore.member_seats_held(p_r.concert_id,
-		    p_r.member_id, p_r.id) + p_r.seat_count
+		v_cap_ok := v_held + p_r.seat_count
 		    <= v_concert.max_tickets_per_member;
 	END IF;
 	SELECT count(*), count(*) FILTER (WHERE s.reservation_id = p_r.id

@@ -1,0 +1,2 @@
+-- The expiry sweep, running alongside the buyers.
+SELECT encore.holds_expire(200);

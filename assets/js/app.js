@@ -41,7 +41,18 @@ function markNav(name) {
 	}
 }
 
-async function route() {
+/*
+ * A new page gets its own title, and after a navigation the keyboard and
+ * screen-reader focus moves to the top of the new content.
+ */
+function announcePage(main, moved) {
+	const heading = main.querySelector('h1');
+	document.title = heading ? `${heading.textContent} · encore` : 'encore';
+	if (moved)
+		main.focus({ preventScroll: true });
+}
+
+async function route(moved = false) {
 	if (cleanup) {
 		try { cleanup(); } catch { /* a view's cleanup must not block the next */ }
 		cleanup = null;
@@ -58,6 +69,7 @@ async function route() {
 		} catch (err) {
 			notifyError(err);
 		}
+		announcePage(main, moved);
 		return;
 	}
 	markNav(null);
@@ -98,7 +110,7 @@ async function start() {
 	});
 	window.addEventListener('hashchange', () => {
 		clearNotice();
-		route();
+		route(true);
 	});
 	await loadMe();
 	await route();

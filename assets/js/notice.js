@@ -38,8 +38,9 @@ export function notifyError(err) {
 	notify(errorText(err), 'error');
 }
 
+/* Leaving a page drops its errors; good news fades out on its own. */
 export function clearNotice() {
 	const box = document.getElementById('notice');
-	if (box)
+	if (box && box.classList.contains('error'))
 		box.hidden = true;
 }

@@ -7,9 +7,13 @@
  *   amqp_probe publish EXCHANGE ROUTING_KEY MESSAGE_ID BODY
  *       publish one persistent application/json message, wait for the
  *       broker's confirm; exit 0 when acked
- *   amqp_probe peek QUEUE
+ *   amqp_probe peek QUEUE [PREFIX]
  *       print "message_id<TAB>x-encore-attempts<TAB>x-encore-consumer" for
- *       every message in QUEUE, then give them all back (nothing is acked)
+ *       every message in QUEUE (whose message id starts with PREFIX), then
+ *       give them all back (nothing is acked)
+ *   amqp_probe take QUEUE PREFIX
+ *       the same, but the printed messages are acked (removed); the others
+ *       go back
  */
 #include <sys/time.h>
 
@@ -23,7 +27,7 @@
 #include "workers.h"
 
 static int	probe_publish(struct broker *, char **);
-static int	probe_peek(struct broker *, const char *);
+static int	probe_peek(struct broker *, const char *, const char *, int);
 static void	print_header(const amqp_table_t *, const char *);
 static const char	*env_get(const char *, void *);
 
@@ -36,9 +40,11 @@ main(int argc, char *argv[])
 	int			rc;
 
 	if (argc < 2 || (strcmp(argv[1], "publish") == 0 && argc != 6) ||
-	    (strcmp(argv[1], "peek") == 0 && argc != 3)) {
+	    (strcmp(argv[1], "peek") == 0 && argc != 3 && argc != 4) ||
+	    (strcmp(argv[1], "take") == 0 && argc != 4)) {
 		(void)fprintf(stderr, "usage: amqp_probe publish EXCHANGE KEY"
-		    " MESSAGE_ID BODY | peek QUEUE\n");
+		    " MESSAGE_ID BODY | peek QUEUE [PREFIX] |"
+		    " take QUEUE PREFIX\n");
 		return (2);
 	}
 	if (workers_config_load(&cfg, env_get, NULL, err, sizeof(err)) ==
@@ -53,7 +59,9 @@ main(int argc, char *argv[])
 	if (strcmp(argv[1], "publish") == 0)
 		rc = probe_publish(&b, argv + 2);
 	else if (strcmp(argv[1], "peek") == 0)
-		rc = probe_peek(&b, argv[2]);
+		rc = probe_peek(&b, argv[2], argc == 4 ? argv[3] : "", 0);
+	else if (strcmp(argv[1], "take") == 0)
+		rc = probe_peek(&b, argv[2], argv[3], 1);
 	else {
 		(void)fprintf(stderr, "amqp_probe: unknown command %s\n",
 		    argv[1]);
@@ -105,12 +113,16 @@ probe_publish(struct broker *b, char **args)
 }
 
 static int
-probe_peek(struct broker *b, const char *queue)
+probe_peek(struct broker *b, const char *queue, const char *prefix, int take)
 {
 	amqp_rpc_reply_t	 r;
 	amqp_message_t		 msg;
 	const amqp_bytes_t	*id;
+	amqp_bytes_t		 none;
+	uint64_t		 tag;
 	int			 n;
+
+	none = amqp_empty_bytes;
 
 	for (n = 0; n < 100000; n++) {
 		r = amqp_basic_get(b->conn, BROKER_CHANNEL,
@@ -123,15 +135,26 @@ probe_peek(struct broker *b, const char *queue)
 		}
 		if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD)
 			break;
+		tag = ((amqp_basic_get_ok_t *)r.reply.decoded)->delivery_tag;
 		r = amqp_read_message(b->conn, BROKER_CHANNEL, &msg, 0);
 		if (r.reply_type != AMQP_RESPONSE_NORMAL) {
 			(void)fprintf(stderr, "amqp_probe: reading message\n");
 			return (1);
 		}
 		id = &msg.properties.message_id;
-		(void)printf("%.*s",
-		    (msg.properties._flags & AMQP_BASIC_MESSAGE_ID_FLAG) ?
-		    (int)id->len : 0, (const char *)id->bytes);
+		if (!(msg.properties._flags & AMQP_BASIC_MESSAGE_ID_FLAG))
+			id = &none;
+		if (id->len < strlen(prefix) ||
+		    memcmp(id->bytes, prefix, strlen(prefix)) != 0) {
+			amqp_destroy_message(&msg);
+			continue;
+		}
+		if (take && amqp_basic_ack(b->conn, BROKER_CHANNEL, tag, 0) !=
+		    AMQP_STATUS_OK) {
+			(void)fprintf(stderr, "amqp_probe: ack failed\n");
+			return (1);
+		}
+		(void)printf("%.*s", (int)id->len, (const char *)id->bytes);
 		print_header((msg.properties._flags &
 		    AMQP_BASIC_HEADERS_FLAG) ? &msg.properties.headers : NULL,
 		    "x-encore-attempts");

@@ -10,10 +10,15 @@
 ENCORE_ROOT=${ENCORE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 ENCORE_STACK=${ENCORE_STACK:-dev}
 
+# Any other stack name needs ENCORE_PORT_OFFSET (2..9): a private stack,
+# e.g. for a developer running failure tests beside a test run.
 case "$ENCORE_STACK" in
 dev)	_off=0 ;;
-test)	_off=1 ;;
-*)	echo "ENCORE_STACK must be dev or test (got '$ENCORE_STACK')" >&2; exit 2 ;;
+test)	_off=${ENCORE_PORT_OFFSET:-1} ;;
+*[!a-z0-9]*|"")
+	echo "ENCORE_STACK must be a lowercase name (got '$ENCORE_STACK')" >&2
+	exit 2 ;;
+*)	_off=${ENCORE_PORT_OFFSET:?ENCORE_PORT_OFFSET (2..9) is required for stack $ENCORE_STACK} ;;
 esac
 
 RUN_DIR=${RUN_DIR:-$ENCORE_ROOT/run/$ENCORE_STACK}
@@ -27,9 +32,9 @@ if [ "$ENCORE_STACK" = dev ]; then
 	TOSS_PORT=${TOSS_PORT:-8091}
 	GOOGLE_PORT=${GOOGLE_PORT:-8092}
 else
-	HTTP_PORT=${HTTP_PORT:-18080}
-	TOSS_PORT=${TOSS_PORT:-18091}
-	GOOGLE_PORT=${GOOGLE_PORT:-18092}
+	HTTP_PORT=${HTTP_PORT:-$((18080 + (_off - 1) * 100))}
+	TOSS_PORT=${TOSS_PORT:-$((18091 + (_off - 1) * 100))}
+	GOOGLE_PORT=${GOOGLE_PORT:-$((18092 + (_off - 1) * 100))}
 fi
 RABBIT_NODE=encore-$ENCORE_STACK@localhost
 PG_DB=encore
@@ -40,7 +45,18 @@ export ENCORE_ROOT ENCORE_STACK RUN_DIR PG_PORT REDIS_PORT AMQP_PORT \
     PG_DB PG_USER
 
 # The app's configuration for this stack (see .env.example for meanings).
-export ENCORE_ENV=${ENCORE_ENV:-development}
+# Stacks other than dev are for tests: they settle stuck payments sooner.
+if [ "$ENCORE_STACK" = dev ]; then
+	export ENCORE_ENV=${ENCORE_ENV:-development}
+else
+	export ENCORE_ENV=${ENCORE_ENV:-test}
+	export ENCORE_RECONCILE_INTERVAL_MS=${ENCORE_RECONCILE_INTERVAL_MS:-1000}
+	export ENCORE_RECONCILE_AFTER_S=${ENCORE_RECONCILE_AFTER_S:-3}
+	export ENCORE_TOSS_TIMEOUT_MS=${ENCORE_TOSS_TIMEOUT_MS:-3000}
+fi
+export ENCORE_BASE_URL=http://127.0.0.1:$HTTP_PORT
+export TOSS_URL=http://127.0.0.1:$TOSS_PORT
+export GOOGLE_URL=http://127.0.0.1:$GOOGLE_PORT
 export ENCORE_PUBLIC_URL=${ENCORE_PUBLIC_URL:-http://127.0.0.1:$HTTP_PORT}
 export ENCORE_DATABASE_URL=${ENCORE_DATABASE_URL:-host=127.0.0.1 port=$PG_PORT dbname=$PG_DB user=$PG_USER connect_timeout=2}
 export ENCORE_REDIS_HOST=${ENCORE_REDIS_HOST:-127.0.0.1}

@@ -278,6 +278,8 @@ config_load(struct encore_config *cfg, config_getenv get, char *err,
 	    &cfg->expiry_interval_ms);
 	cfg_int(&c, "ENCORE_RECONCILE_INTERVAL_MS", 5000, 200, 600000,
 	    &cfg->reconcile_interval_ms);
+	cfg_int(&c, "ENCORE_RECONCILE_AFTER_S", 30, 1, 3600,
+	    &cfg->reconcile_after_s);
 	cfg_rate(&c, "ENCORE_RATE_MEMBER", "20/5", &cfg->rate_member);
 	cfg_rate(&c, "ENCORE_RATE_IP", "30/1", &cfg->rate_ip);
 

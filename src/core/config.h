@@ -64,6 +64,7 @@ struct encore_config {
 
 	int			expiry_interval_ms;
 	int			reconcile_interval_ms;
+	int			reconcile_after_s;
 	struct rate_limit	rate_member;
 	struct rate_limit	rate_ip;
 };

@@ -31,7 +31,6 @@
 #include "http/payflow.h"
 #include "jobs.h"
 
-#define RECONCILE_AFTER		"20 seconds"
 #define RECONCILE_BATCH		"20"
 
 static pthread_t	reconcile_thread;
@@ -141,10 +140,12 @@ rc_round(PGconn **db)
 {
 	json_object	*root, *list, *item, *o, *k;
 	const char	*vals[2];
-	char		*r;
+	char		*r, after[32];
 	size_t		 i, n;
 
-	vals[0] = RECONCILE_AFTER;
+	snprintf(after, sizeof(after), "%d seconds",
+	    encore_cfg->reconcile_after_s);
+	vals[0] = after;
 	vals[1] = RECONCILE_BATCH;
 	r = rc_call(db, "SELECT encore.payments_in_flight($1::interval, "
 	    "$2::int)", 2, vals);

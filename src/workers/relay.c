@@ -19,7 +19,10 @@
  *       rows are published again later
  * Delivery is therefore at least once (a crash between the broker's ack and
  * COMMIT publishes a batch twice; the consumers' inbox makes that
- * harmless), and in outbox order as long as exactly one relay runs: run one.
+ * harmless), and in outbox order because only one relay publishes: the one
+ * holding the Postgres advisory lock "encore.relay". A second relay started
+ * by mistake (or as a spare) stands by and takes over when the first one's
+ * session ends.
  *
  * Idle, the relay LISTENs on channel encore_outbox (notified by a trigger
  * on encore.outbox) and otherwise looks again every ENCORE_RELAY_POLL_MS.
@@ -45,19 +48,37 @@
 #define RELAY_BACKOFF_CAP_MS	5000
 #define RELAY_NOTIFY_CHANNEL	"encore_outbox"
 
+/* The publisher confirms of one batch, tags first..last. */
+struct confirms {
+	uint64_t	 first, last, confirmed;
+	unsigned char	*seen;
+	int		 returned;	/* a basic.return: unroutable */
+};
+
+enum {
+	CONFIRM_MORE,		/* keep reading */
+	CONFIRM_NACKED,		/* roll back, keep the connection */
+	CONFIRM_BROKEN		/* roll back, drop the connection */
+};
+
 struct relay {
 	struct workers_config	 cfg;
 	PGconn			*db;
 	struct broker		 mq;
+	int			 leader;	/* holds the relay lock */
 	uint64_t		 next_tag;	/* of the next publish */
 	unsigned int		 failures;	/* in a row, for backoff */
 	char			 last_error[300];
 };
 
 static int	relay_connect(struct relay *);
+static int	relay_lead(struct relay *);
 static int	relay_batch(struct relay *);
 static int	relay_publish(struct relay *, PGresult *);
 static int	relay_await_confirms(struct relay *, uint64_t, uint64_t);
+static int	relay_confirm_frame(struct relay *, const amqp_frame_t *,
+		    struct confirms *);
+static int64_t	monotonic_ms(void);
 static int	relay_mark_published(struct relay *, PGresult *);
 static int	relay_db_exec(struct relay *, const char *);
 static void	relay_idle(struct relay *);
@@ -118,6 +139,7 @@ relay_connect(struct relay *r)
 	if (r->db != NULL && PQstatus(r->db) != CONNECTION_OK) {
 		PQfinish(r->db);
 		r->db = NULL;
+		r->leader = 0;
 	}
 	if (r->db == NULL) {
 		r->db = daemon_db_connect(&r->cfg, "encore-relay", err,
@@ -134,6 +156,8 @@ relay_connect(struct relay *r)
 		}
 		daemon_log("postgres connected");
 	}
+	if (!r->leader && relay_lead(r) == WORKERS_ERROR)
+		return (WORKERS_ERROR);
 
 	if (r->mq.conn != NULL)
 		return (WORKERS_OK);
@@ -154,6 +178,38 @@ relay_connect(struct relay *r)
 	r->next_tag = 1;
 	daemon_log("rabbitmq connected to %s:%d, exchange %s declared",
 	    r->cfg.amqp_host, r->cfg.amqp_port, WORKERS_EXCHANGE);
+	return (WORKERS_OK);
+}
+
+/*
+ * Only one relay publishes at a time, or the outbox order is lost: the one
+ * holding the session advisory lock "encore.relay". Others stand by and
+ * take over within the backoff cap when its connection goes away.
+ */
+static int
+relay_lead(struct relay *r)
+{
+	PGresult	*res;
+	char		 err[256];
+	int		 ok;
+
+	res = PQexec(r->db, "SELECT pg_try_advisory_lock("
+	    "hashtextextended('encore.relay', 0))");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		daemon_db_error(r->db, res, err, sizeof(err));
+		relay_fail(r, "postgres: taking the relay lock: %s", err);
+		PQclear(res);
+		return (WORKERS_ERROR);
+	}
+	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!ok) {
+		relay_fail(r, "standing by: another encore-relay holds the"
+		    " outbox lock");
+		return (WORKERS_ERROR);
+	}
+	r->leader = 1;
+	daemon_log("holding the outbox lock: this relay publishes");
 	return (WORKERS_OK);
 }
 
@@ -241,112 +297,117 @@ relay_publish(struct relay *r, PGresult *res)
 static int
 relay_await_confirms(struct relay *r, uint64_t first, uint64_t last)
 {
-	amqp_frame_t		 frame;
-	amqp_message_t		 msg;
-	amqp_rpc_reply_t	 rr;
-	struct timespec		 now, deadline;
-	struct timeval		 tv;
-	uint64_t		 tag, t, confirmed;
-	unsigned char		*seen;
-	int			 multiple, returned, rc, result;
-	long			 left_ms;
+	struct confirms	c;
+	amqp_frame_t	frame;
+	struct timeval	tv;
+	int64_t		deadline, left;
+	int		rc, step;
 
-	if ((seen = calloc(last - first + 1, 1)) == NULL) {
+	memset(&c, 0, sizeof(c));
+	c.first = first;
+	c.last = last;
+	if ((c.seen = calloc(last - first + 1, 1)) == NULL) {
 		relay_fail(r, "out of memory");
 		return (WORKERS_ERROR);
 	}
-	confirmed = 0;
-	returned = 0;
-	result = WORKERS_ERROR;
-	(void)clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += r->cfg.confirm_timeout_ms / 1000;
-	deadline.tv_nsec += (long)(r->cfg.confirm_timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-
-	while (confirmed < last - first + 1) {
-		(void)clock_gettime(CLOCK_MONOTONIC, &now);
-		left_ms = (deadline.tv_sec - now.tv_sec) * 1000 +
-		    (deadline.tv_nsec - now.tv_nsec) / 1000000;
-		if (left_ms <= 0) {
+	deadline = monotonic_ms() + r->cfg.confirm_timeout_ms;
+	step = CONFIRM_MORE;
+	while (step == CONFIRM_MORE && c.confirmed < last - first + 1) {
+		if ((left = deadline - monotonic_ms()) <= 0) {
 			relay_fail(r, "rabbitmq: no confirm within %d ms",
 			    r->cfg.confirm_timeout_ms);
-			goto drop;
+			step = CONFIRM_BROKEN;
+			break;
 		}
-		tv.tv_sec = left_ms / 1000;
-		tv.tv_usec = (left_ms % 1000) * 1000;
+		tv.tv_sec = (time_t)(left / 1000);
+		tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
 		rc = amqp_simple_wait_frame_noblock(r->mq.conn, &frame, &tv);
 		if (rc == AMQP_STATUS_TIMEOUT)
 			continue;
 		if (rc != AMQP_STATUS_OK) {
 			relay_fail(r, "rabbitmq: waiting for confirms: %s",
 			    amqp_error_string2(rc));
-			goto drop;
-		}
-		if (frame.frame_type != AMQP_FRAME_METHOD)
-			continue;
-
-		switch (frame.payload.method.id) {
-		case AMQP_BASIC_ACK_METHOD:
-			tag = ((amqp_basic_ack_t *)
-			    frame.payload.method.decoded)->delivery_tag;
-			multiple = ((amqp_basic_ack_t *)
-			    frame.payload.method.decoded)->multiple;
-			for (t = multiple ? first : tag; t <= tag; t++) {
-				if (t >= first && t <= last &&
-				    !seen[t - first]) {
-					seen[t - first] = 1;
-					confirmed++;
-				}
-			}
-			break;
-		case AMQP_BASIC_NACK_METHOD:
-			tag = ((amqp_basic_nack_t *)
-			    frame.payload.method.decoded)->delivery_tag;
-			if (tag >= first) {
-				relay_fail(r, "rabbitmq: broker nacked tag %"
-				    PRIu64 "; batch rolled back", tag);
-				result = WORKERS_ERROR;
-				goto out;
-			}
-			break;
-		case AMQP_BASIC_RETURN_METHOD:
-			/* The content follows; read it off the wire. */
-			rr = amqp_read_message(r->mq.conn, frame.channel,
-			    &msg, 0);
-			if (rr.reply_type != AMQP_RESPONSE_NORMAL) {
-				relay_fail(r, "rabbitmq: reading a return");
-				goto drop;
-			}
-			amqp_destroy_message(&msg);
-			returned = 1;
-			break;
-		case AMQP_CHANNEL_CLOSE_METHOD:
-		case AMQP_CONNECTION_CLOSE_METHOD:
-			relay_fail(r, "rabbitmq closed the %s",
-			    frame.payload.method.id ==
-			    AMQP_CHANNEL_CLOSE_METHOD ? "channel" :
-			    "connection");
-			goto drop;
-		default:
+			step = CONFIRM_BROKEN;
 			break;
 		}
+		step = relay_confirm_frame(r, &frame, &c);
 	}
-	if (returned) {
+	free(c.seen);
+
+	if (step == CONFIRM_BROKEN) {
+		broker_close(&r->mq);
+		return (WORKERS_ERROR);
+	}
+	if (step == CONFIRM_NACKED)
+		return (WORKERS_ERROR);
+	if (c.returned) {
 		relay_fail(r, "rabbitmq: no queue is bound to %s; batch rolled"
 		    " back", WORKERS_EXCHANGE);
-		goto out;
+		return (WORKERS_ERROR);
 	}
-	result = WORKERS_OK;
-	goto out;
+	return (WORKERS_OK);
+}
 
-drop:
-	broker_close(&r->mq);
-out:
-	free(seen);
-	return (result);
+/* One frame while waiting for confirms. */
+static int
+relay_confirm_frame(struct relay *r, const amqp_frame_t *frame,
+    struct confirms *c)
+{
+	const amqp_basic_ack_t	*ack;
+	const amqp_basic_nack_t	*nack;
+	amqp_message_t		 msg;
+	amqp_rpc_reply_t	 rr;
+	uint64_t		 t;
+
+	if (frame->frame_type != AMQP_FRAME_METHOD)
+		return (CONFIRM_MORE);
+
+	switch (frame->payload.method.id) {
+	case AMQP_BASIC_ACK_METHOD:
+		ack = frame->payload.method.decoded;
+		t = ack->multiple ? c->first : ack->delivery_tag;
+		for (; t <= ack->delivery_tag && t <= c->last; t++) {
+			if (t >= c->first && !c->seen[t - c->first]) {
+				c->seen[t - c->first] = 1;
+				c->confirmed++;
+			}
+		}
+		return (CONFIRM_MORE);
+	case AMQP_BASIC_NACK_METHOD:
+		nack = frame->payload.method.decoded;
+		if (nack->delivery_tag < c->first)
+			return (CONFIRM_MORE);	/* an abandoned batch */
+		relay_fail(r, "rabbitmq: broker nacked tag %" PRIu64
+		    "; batch rolled back", nack->delivery_tag);
+		return (CONFIRM_NACKED);
+	case AMQP_BASIC_RETURN_METHOD:
+		/* Unroutable. Its content follows: read it off the wire. */
+		rr = amqp_read_message(r->mq.conn, frame->channel, &msg, 0);
+		if (rr.reply_type != AMQP_RESPONSE_NORMAL) {
+			relay_fail(r, "rabbitmq: reading a returned message");
+			return (CONFIRM_BROKEN);
+		}
+		amqp_destroy_message(&msg);
+		c->returned = 1;
+		return (CONFIRM_MORE);
+	case AMQP_CHANNEL_CLOSE_METHOD:
+	case AMQP_CONNECTION_CLOSE_METHOD:
+		relay_fail(r, "rabbitmq closed the %s",
+		    frame->payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ?
+		    "channel" : "connection");
+		return (CONFIRM_BROKEN);
+	default:
+		return (CONFIRM_MORE);
+	}
+}
+
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static int

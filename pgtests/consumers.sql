@@ -3,7 +3,7 @@
 -- Run: pg_prove -d encore pgtests/consumers.sql   (after scripts/migrate.sh)
 -- Everything happens in one transaction that is rolled back.
 BEGIN;
-SELECT plan(40);
+SELECT plan(42);
 
 -- Events as the outbox writes them. Concert 900000001 does not exist, so
 -- the receipt names it by number.
@@ -43,6 +43,13 @@ SELECT has_function('encore', 'consume_notification', ARRAY['jsonb']);
 SELECT has_function('encore', 'consume_stats', ARRAY['jsonb']);
 SELECT has_function('encore', 'member_receipts', ARRAY['bigint', 'integer']);
 SELECT has_function('encore', 'concert_sales_get', ARRAY['bigint']);
+SELECT has_trigger('encore', 'outbox', 'outbox_notify_relay',
+    'an outbox insert wakes the relay (NOTIFY encore_outbox)');
+SELECT is((SELECT count(*)::int FROM pg_trigger t
+    WHERE t.tgname = 'outbox_notify_relay'
+    AND t.tgrelid = 'encore.outbox'::regclass
+    AND (t.tgtype & 1) = 0), 1,
+    '... once per statement, not once per row');
 
 -- notifications: one receipt per event, in Korean, once.
 SELECT is(encore.consume_notification((SELECT body FROM ev WHERE name = 'paid')),

@@ -47,15 +47,17 @@ broker_connect(struct broker *b, const struct workers_config *cfg,
 		return (WORKERS_ERROR);
 	}
 	if ((sock = amqp_tcp_socket_new(b->conn)) == NULL) {
-		(void)snprintf(b->error, sizeof(b->error), "cannot make socket");
+		(void)snprintf(b->error, sizeof(b->error),
+		    "cannot make a socket");
 		goto fail;
 	}
 	tv.tv_sec = 3;
 	tv.tv_usec = 0;
 	if ((rc = amqp_socket_open_noblock(sock, cfg->amqp_host,
 	    cfg->amqp_port, &tv)) != AMQP_STATUS_OK) {
-		(void)snprintf(b->error, sizeof(b->error), "connect %.100s:%d: %s",
-		    cfg->amqp_host, cfg->amqp_port, amqp_error_string2(rc));
+		(void)snprintf(b->error, sizeof(b->error),
+		    "connect %.100s:%d: %s", cfg->amqp_host, cfg->amqp_port,
+		    amqp_error_string2(rc));
 		goto fail;
 	}
 	(void)amqp_set_handshake_timeout(b->conn, &tv);

@@ -238,8 +238,8 @@ consumer_other_frame(struct consumer *c)
 		    "channel" : "connection");
 		return (WORKERS_ERROR);
 	case AMQP_BASIC_CANCEL_METHOD:
-		daemon_log("rabbitmq cancelled the consumer (queue %s deleted?);"
-		    " reconnecting", c->def->queue);
+		daemon_log("rabbitmq cancelled the consumer (queue %s"
+		    " deleted?); reconnecting", c->def->queue);
 		return (WORKERS_ERROR);
 	default:
 		return (WORKERS_OK);
@@ -418,7 +418,7 @@ consumer_down(struct consumer *c, const char *what, const char *why)
 {
 	char	msg[sizeof(c->last_error)];
 
-	(void)snprintf(msg, sizeof(msg), "%s down: %.250s", what, why);
+	(void)snprintf(msg, sizeof(msg), "%s unavailable: %.250s", what, why);
 	if (strcmp(msg, c->last_error) == 0)
 		return;
 	daemon_log("%s; retrying with backoff", msg);

@@ -70,6 +70,7 @@ workers_xdeath_count(const amqp_table_t *headers, const char *queue,
 {
 	const amqp_array_t	*deaths;
 	const amqp_table_t	*death;
+	const amqp_table_entry_t *e;
 	int			 i, j, k, queue_ok, reason_ok;
 	int64_t			 count, found;
 
@@ -87,8 +88,7 @@ workers_xdeath_count(const amqp_table_t *headers, const char *queue,
 			queue_ok = reason_ok = 0;
 			found = -1;
 			for (k = 0; k < death->num_entries; k++) {
-				const amqp_table_entry_t *e = &death->entries[k];
-
+				e = &death->entries[k];
 				if (bytes_equal(e->key, "queue"))
 					queue_ok = (e->value.kind ==
 					    AMQP_FIELD_KIND_UTF8 ||

@@ -145,7 +145,8 @@ relay_connect(struct relay *r)
 		r->db = daemon_db_connect(&r->cfg, "encore-relay", err,
 		    sizeof(err));
 		if (r->db == NULL) {
-			relay_fail(r, "postgres down: %s (rows wait)", err);
+			relay_fail(r, "postgres unavailable: %s (rows wait)",
+			    err);
 			return (WORKERS_ERROR);
 		}
 		if (relay_db_exec(r, "LISTEN " RELAY_NOTIFY_CHANNEL) ==
@@ -165,7 +166,8 @@ relay_connect(struct relay *r)
 	if (broker_connect(&r->mq, &r->cfg, 0) == WORKERS_ERROR ||
 	    broker_declare_topology(&r->mq, r->cfg.retry_delay_ms) ==
 	    WORKERS_ERROR) {
-		relay_fail(r, "rabbitmq down: %s (rows wait)", r->mq.error);
+		relay_fail(r, "rabbitmq unavailable: %s (rows wait)",
+		    r->mq.error);
 		broker_close(&r->mq);
 		return (WORKERS_ERROR);
 	}

@@ -5,8 +5,8 @@
  * back into Postgres:
  *
  *   encore.outbox --(encore-relay)--> exchange encore.payments (fanout)
- *       --> queue encore.notifications --(encore-consumer notifications)--> receipts
- *       --> queue encore.stats         --(encore-consumer stats)--> concert_sales
+ *     --> queue encore.notifications --(consumer notifications)--> receipts
+ *     --> queue encore.stats --(consumer stats)--> concert_sales
  *
  * Every queue Q has a retry queue Q.retry (messages wait there for the retry
  * delay, then return to Q) and a dead-letter queue Q.dlq (messages that
@@ -49,8 +49,8 @@ struct workers_config {
 	int		prefetch;		/* consumer: basic.qos */
 	int		retry_delay_ms;		/* x-message-ttl of Q.retry */
 	int		relay_batch;		/* relay: rows per claim */
-	int		confirm_timeout_ms;	/* relay: wait for broker acks */
-	int		poll_ms;		/* relay: idle re-check interval */
+	int		confirm_timeout_ms;	/* relay: wait for acks */
+	int		poll_ms;		/* relay: idle re-check */
 };
 
 /* Looks up one variable; NULL when it is not set. */
@@ -107,7 +107,8 @@ int		workers_sqlstate_is_transient(const char *sqlstate);
  * strings are referenced, not copied.
  */
 void		workers_publish_props(amqp_basic_properties_t *,
-		    const char *event_id, const char *topic, uint64_t unix_time);
+		    const char *event_id, const char *topic,
+		    uint64_t unix_time);
 
 /*
  * A consumer's first look at a delivery: NULL when it may go to the

@@ -66,7 +66,8 @@ config_defaults(void **state)
 static void
 config_overrides(void **state)
 {
-	const char		*env[] = { AMQP_ENV, "ENCORE_AMQP_PORT", "56799",
+	const char		*env[] = { AMQP_ENV,
+	    "ENCORE_AMQP_PORT", "56799",
 	    "ENCORE_AMQP_VHOST", "encore", "ENCORE_CONSUMER_MAX_ATTEMPTS", "3",
 	    "ENCORE_DATABASE_URL", "host=127.0.0.1 port=54398 dbname=encore",
 	    NULL };
@@ -101,13 +102,14 @@ config_missing_names_the_variable(void **state)
 static void
 config_bad_numbers_name_the_variable(void **state)
 {
-	const char		*port[] = { AMQP_ENV, "ENCORE_AMQP_PORT", "5672x",
-	    NULL };
-	const char		*big[] = { AMQP_ENV, "ENCORE_AMQP_PORT", "70000",
-	    NULL };
+	const char		*port[] = { AMQP_ENV,
+	    "ENCORE_AMQP_PORT", "5672x", NULL };
+	const char		*big[] = { AMQP_ENV,
+	    "ENCORE_AMQP_PORT", "70000", NULL };
 	const char		*zero[] = { AMQP_ENV,
 	    "ENCORE_CONSUMER_MAX_ATTEMPTS", "0", NULL };
-	const char		*pgport[] = { AMQP_ENV, "PGPORT", "fifty", NULL };
+	const char		*pgport[] = { AMQP_ENV,
+	    "PGPORT", "fifty", NULL };
 	const char		*pgport_url[] = { AMQP_ENV, "PGPORT", "fifty",
 	    "ENCORE_DATABASE_URL", "dbname=encore", NULL };
 	struct workers_config	 cfg;
@@ -293,7 +295,8 @@ sqlstate_classification(void **state)
 	assert_true(workers_sqlstate_is_transient("40P01"));
 	/* The message's trouble: count an attempt. */
 	assert_false(workers_sqlstate_is_transient("22P02"));	/* not JSON */
-	assert_false(workers_sqlstate_is_transient("22023"));	/* INVALID_EVENT */
+	/* INVALID_EVENT */
+	assert_false(workers_sqlstate_is_transient("22023"));
 	assert_false(workers_sqlstate_is_transient("23505"));
 	assert_false(workers_sqlstate_is_transient("42883"));
 	assert_false(workers_sqlstate_is_transient("57014"));	/* timeout */

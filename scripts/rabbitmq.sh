@@ -36,8 +36,10 @@ dist_port=$4
 epmd_port=$5
 nodename=$6
 for p in "$amqp_port" "$dist_port" "$epmd_port"; do
-	[[ $p =~ ^[0-9]+$ ]] && [ "$p" -ge 1 ] && [ "$p" -le 65535 ] ||
-	    { echo "rabbitmq.sh: bad port '$p'" >&2; exit 2; }
+	if ! [[ $p =~ ^[0-9]+$ ]] || [ "$p" -lt 1 ] || [ "$p" -gt 65535 ]; then
+		echo "rabbitmq.sh: bad port '$p'" >&2
+		exit 2
+	fi
 done
 
 RMQ_BIN=/usr/lib/rabbitmq/bin

@@ -147,12 +147,12 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION conc.try_hold_blocking(p_member bigint,
-    p_concert bigint, p_lo bigint, p_hi bigint, p_n integer) RETURNS text
+CREATE OR REPLACE FUNCTION conc.try_hold_range_blocking(p_member bigint,
+    p_concert bigint, p_first bigint, p_n integer) RETURNS text
 LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM conc.reservation_hold_seats_blocking(p_member, p_concert,
-	    conc.random_ids(p_lo, p_hi, p_n));
+	    ARRAY(SELECT generate_series(p_first, p_first + p_n - 1)));
 	RETURN 'held';
 EXCEPTION WHEN OTHERS THEN
 	IF SQLSTATE LIKE 'EN%' THEN RETURN SQLERRM; END IF;

@@ -34,7 +34,7 @@ count() {
 run_suite() {
 	local name=$1 parser=$2 log rc p f
 	shift 2
-	log=$LOGDIR/$name.log
+	log=$LOGDIR/${name//\//_}.log
 	note "$name"
 	set +e
 	"$@" 2>&1 | tee "$log"

@@ -504,8 +504,9 @@ auth_logout(struct http_request *req)
 	return (auth_logout(req));
 }
 
-int
-auth_me(struct http_request *req)
+/* A GET that asks one SQL function about the caller. */
+static int
+auth_member_call(struct http_request *req, const char *query)
 {
 	struct session	 s;
 	const char	*vals[1];
@@ -517,24 +518,20 @@ auth_me(struct http_request *req)
 	if (session_require(req, &s) != KORE_RESULT_OK)
 		return (KORE_RESULT_OK);
 	vals[0] = s.member_id_str;
-	return (pg_start(req, 200, "SELECT encore.member_get($1)", 1, vals));
+	return (pg_start(req, 200, query, 1, vals));
+}
+
+int
+auth_me(struct http_request *req)
+{
+	return (auth_member_call(req, "SELECT encore.member_get($1::bigint)"));
 }
 
 int
 auth_receipts(struct http_request *req)
 {
-	struct session	 s;
-	const char	*vals[1];
-
-	if (http_state_exists(req))
-		return (pg_resume(req));
-	if (req->method != HTTP_METHOD_GET)
-		return (reply_method_not_allowed(req, "GET"));
-	if (session_require(req, &s) != KORE_RESULT_OK)
-		return (KORE_RESULT_OK);
-	vals[0] = s.member_id_str;
-	return (pg_start(req, 200, "SELECT encore.member_receipts($1)", 1,
-	    vals));
+	return (auth_member_call(req,
+	    "SELECT encore.member_receipts($1::bigint)"));
 }
 
 /* What the UI needs to know about this deployment. */

@@ -176,6 +176,15 @@ out_printf(struct outbuf *o, const char *fmt, ...)
 	}
 }
 
+static void
+status_label(int s, char *code, size_t len)
+{
+	if (status_codes[s] == 0)
+		snprintf(code, len, "other");
+	else
+		snprintf(code, len, "%d", status_codes[s]);
+}
+
 char *
 metrics_render(const struct metrics_shm *m, size_t *lenp)
 {
@@ -200,11 +209,7 @@ metrics_render(const struct metrics_shm *m, size_t *lenp)
 			c = &m->cells[r][s];
 			if (c->count == 0)
 				continue;
-			if (status_codes[s] == 0)
-				snprintf(code, sizeof(code), "other");
-			else
-				snprintf(code, sizeof(code), "%d",
-				    status_codes[s]);
+			status_label(s, code, sizeof(code));
 			out_printf(&o, "encore_http_requests_total{route=\"%s\","
 			    "status=\"%s\"} %llu\n", m->routes[r], code,
 			    (unsigned long long)c->count);
@@ -219,11 +224,7 @@ metrics_render(const struct metrics_shm *m, size_t *lenp)
 			c = &m->cells[r][s];
 			if (c->count == 0)
 				continue;
-			if (status_codes[s] == 0)
-				snprintf(code, sizeof(code), "other");
-			else
-				snprintf(code, sizeof(code), "%d",
-				    status_codes[s]);
+			status_label(s, code, sizeof(code));
 			cum = 0;
 			for (b = 0; b < METRICS_BUCKETS; b++) {
 				cum += c->buckets[b];

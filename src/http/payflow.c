@@ -149,7 +149,6 @@ static int
 pay_after_sql(struct http_request *req, struct pay_state *st)
 {
 	char		 outcome[32];
-	const char	*vals[4];
 
 	if (st->call.failed) {
 		/* A webhook must not be acknowledged unless handled. */
@@ -188,7 +187,6 @@ pay_after_sql(struct http_request *req, struct pay_state *st)
 	case PS_SQL_FAIL:
 		return (reply_api_error(req, &st->pending));
 	default:
-		(void)vals;
 		return (reply_unavailable(req));
 	}
 }

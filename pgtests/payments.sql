@@ -5,7 +5,7 @@
 -- Run: pg_prove -d encore pgtests/payments.sql   (after scripts/migrate.sh)
 -- One transaction, rolled back.
 BEGIN;
-SELECT plan(74);
+SELECT plan(75);
 
 CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -195,6 +195,8 @@ SELECT pg_temp.hold(:bob, '{12,13}') AS r5 \gset
 SELECT encore.payment_begin(:bob, pg_temp.ord(:'r5'), 'pk_5', 60000) ->> 'outcome' AS ok \gset
 SELECT pg_temp.pass(:'r5');
 SELECT pg_temp.hold(:alice, '{13}') AS r6 \gset
+SELECT is(pg_temp.err(format('SELECT encore.payment_begin(%s, %L, %L, 60000)', :bob, pg_temp.ord(:'r5'), 'pk_5b')) ->> 'code',
+    'RESERVATION_NOT_PENDING', 'begin on a passed hold whose seat someone took: 409, nothing charged');
 SELECT encore.payment_confirm(pg_temp.ord(:'r5'), 'pk_5', 60000, pg_temp.toss('pk_5')) AS c5 \gset
 SELECT is(:'c5'::jsonb ->> 'outcome', 'REFUND_REQUIRED', 'passed hold, a seat taken: REFUND_REQUIRED');
 SELECT is(:'c5'::jsonb ->> 'reason', 'SEATS_TAKEN', 'reason SEATS_TAKEN');

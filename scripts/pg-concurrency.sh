@@ -43,7 +43,7 @@ check() {	# check NAME VALUE EXPECTED
 q() { PGDATABASE=$scratch psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 
 echo "== scratch database $scratch"
-PGDATABASE=$admin_db psql -X -q -c "DROP DATABASE IF EXISTS \"$scratch\" WITH (FORCE)" >/dev/null
+PGDATABASE=$admin_db psql -X -q -c "DROP DATABASE IF EXISTS \"$scratch\" WITH (FORCE)" >/dev/null 2>&1
 PGDATABASE=$admin_db psql -X -q -c "CREATE DATABASE \"$scratch\"" >/dev/null
 PGDATABASE=$scratch "$root/scripts/migrate.sh" >/dev/null
 n1=$(q "SELECT count(*) FROM encore.schema_migrations")

@@ -84,6 +84,18 @@ BEGIN
 		PERFORM encore.raise_error(409, 'RESERVATION_NOT_PENDING',
 		    format('The reservation is %s.', v_r.status));
 	END IF;
+	-- A passed hold may still be paid (confirm re-takes the seats), but
+	-- not when another buyer already has one of them: no money then.
+	IF v_r.expires_at <= now() AND EXISTS (SELECT 1
+	    FROM encore.reservation_seats rs
+	    JOIN encore.seats s ON s.id = rs.seat_id
+	    WHERE rs.reservation_id = v_r.id
+	        AND s.reservation_id IS DISTINCT FROM v_r.id
+	        AND (s.status = 'SOLD' OR (s.status = 'HELD'
+	            AND s.hold_expires_at > now()))) THEN
+		PERFORM encore.raise_error(409, 'RESERVATION_NOT_PENDING',
+		    'The hold has expired and its seats were taken.');
+	END IF;
 
 	SELECT * INTO v_p FROM encore.payments WHERE payment_key = p_payment_key
 	FOR UPDATE;

@@ -120,6 +120,8 @@ suite_integration() {
 	stack_up
 	run_suite "integration/standins" parse_node node --test tools/standins/test/
 	run_suite "integration/api" parse_node node --test --test-concurrency=1 tests/integration/
+	run_suite "integration/openapi-live" parse_plain \
+	    scripts/check-openapi.sh --live "$ENCORE_BASE_URL"
 	if [ -x tests/integration/amqp_flow.sh ]; then
 		run_suite "integration/amqp" parse_plain tests/integration/amqp_flow.sh
 	fi

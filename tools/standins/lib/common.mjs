@@ -81,9 +81,11 @@ export function serve(name, port, handler) {
 		sockets.add(socket);
 		socket.on('close', () => sockets.delete(socket));
 	});
-	server.listen(port, '127.0.0.1', () => {
+	// STANDIN_HOST lets containers reach the stand-ins; loopback otherwise.
+	const host = process.env.STANDIN_HOST || '127.0.0.1';
+	server.listen(port, host, () => {
 		const { port: bound } = server.address();
-		process.stdout.write(`${name} listening on http://127.0.0.1:${bound}\n`);
+		process.stdout.write(`${name} listening on http://${host}:${bound}\n`);
 	});
 	server.on('error', (err) => {
 		process.stderr.write(`${name}: ${err.message}\n`);

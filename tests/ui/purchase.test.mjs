@@ -11,7 +11,9 @@
  *     sees those seats turn taken after a refresh tick;
  *   - a fan holds a seat with "best available" and cancels it while PENDING;
  *   - the main pages at desktop (1280x800) and phone (390x844) width, the
- *     keyboard path on the seat map, the language toggle and the fail page.
+ *     keyboard path on the seat map, the language toggle and the fail page;
+ *   - the Google button, through the sign-in stand-in, back to a session
+ *     (skipped where the server has no Google login configured).
  * Any console error, page error, failed request or HTTP status >= 400 fails
  * the test it happened in. Seats are chosen from what the seat map says is
  * AVAILABLE, and every fan is a fresh email, so runs can repeat.
@@ -372,5 +374,41 @@ test('keyboard picking, language toggle, login, admin and fail pages', async () 
 		assertClean(admin, 'admin');
 	} finally {
 		await admin.context.close();
+	}
+});
+
+test('the Google button signs a fan in through the provider and back', async t => {
+	const fan = await openBrowser();
+	try {
+		const config = await api(fan, '/api/v1/config');
+		if (!config.google_login) {
+			t.skip('Google login is not configured on this server');
+			return;
+		}
+		const { page } = fan;
+		await page.goto(`${BASE}/#/login`);
+		await Promise.all([page.waitForURL(url => !url.href.startsWith(BASE)),
+		    page.locator('a.google').click()]);
+		/* The provider's own page (the stand-in's consent form here). */
+		const email = freshEmail('google');
+		await page.locator('input[type=email]').fill(email);
+		await page.locator('input[name=name]').fill('Google Fan');
+		await page.locator('button[value=continue]').click();
+		await page.locator('#logout').waitFor({ state: 'visible' });
+		assert.ok(page.url().startsWith(`${BASE}/`), `back on encore (${page.url()})`);
+		assert.equal(await page.locator('#who').textContent(), 'Google Fan');
+		const { member } = await api(fan, '/api/v1/me');
+		assert.equal(member.email, email);
+
+		/* Log out: the session is gone for the page and for the API. */
+		await page.locator('#logout').click();
+		await page.locator('#nav-login').waitFor({ state: 'visible' });
+		const me = await fan.context.request.get(`${BASE}/api/v1/me`);
+		assert.equal(me.status(), 401);
+		/* Chromium logs the provider page's missing favicon; that is not ours. */
+		assertClean({ problems: fan.problems.filter(p => !p.includes('favicon') &&
+		    !(p.startsWith('console: Failed to load resource') && !p.includes(BASE))) }, 'google fan');
+	} finally {
+		await fan.context.close();
 	}
 });

@@ -49,7 +49,7 @@ PGDATABASE=$scratch "$root/scripts/migrate.sh" >/dev/null
 n1=$(q "SELECT count(*) FROM encore.schema_migrations")
 PGDATABASE=$scratch "$root/scripts/migrate.sh" --seed >/dev/null
 n2=$(q "SELECT count(*) FROM encore.schema_migrations")
-check "migrations apply on an empty database" "$n1" "$(ls "$root"/sql/schema/[0-9]*.sql | wc -l)"
+check "migrations apply on an empty database" "$n1" "$(find "$root/sql/schema" -maxdepth 1 -name '[0-9][0-9][0-9]_*.sql' | wc -l)"
 check "migrations apply again over an existing one" "$n2" "$n1"
 PGDATABASE=$scratch psql -X -q -v ON_ERROR_STOP=1 -f "$root/bench/pgbench/conc_setup.sql" >/dev/null
 

@@ -146,18 +146,96 @@ BEGIN
 END;
 $$;
 
+-- Can this PENDING or EXPIRED reservation keep (or take again) all its
+-- seats? Locks them in id order; NULL if yes, else the reason it cannot:
+-- SEATS_TAKEN (someone holds or bought one) or TICKET_LIMIT_EXCEEDED (a
+-- reservation the cap no longer counts would not fit under it again). The
+-- member's cap lock is taken first and expiry judged after it, on the
+-- clock: a hold of the same member that ran after this one passed (and so
+-- did not count it) is then visible here.
+CREATE OR REPLACE FUNCTION encore.reservation_keep_seats(
+    p_r encore.reservations) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_held	bigint := encore.member_seats_held(p_r.concert_id,
+	    p_r.member_id, p_r.id);
+	v_max	integer;
+	v_seats	integer;
+	v_free	integer;
+BEGIN
+	SELECT count(*), count(*) FILTER (WHERE s.reservation_id = p_r.id
+	        OR s.status = 'AVAILABLE'
+	        OR (s.status = 'HELD' AND s.hold_expires_at <= now()))
+	    INTO v_seats, v_free
+	FROM (SELECT s.* FROM encore.seats s
+	    JOIN encore.reservation_seats rs ON rs.seat_id = s.id
+	    WHERE rs.reservation_id = p_r.id
+	    ORDER BY s.id FOR UPDATE OF s) AS s;
+	IF v_free < v_seats THEN
+		RETURN 'SEATS_TAKEN';
+	END IF;
+	IF p_r.status = 'EXPIRED' OR p_r.expires_at <= clock_timestamp() THEN
+		SELECT max_tickets_per_member INTO v_max FROM encore.concerts
+		WHERE id = p_r.concert_id;
+		IF v_held + p_r.seat_count > v_max THEN
+			RETURN 'TICKET_LIMIT_EXCEEDED';
+		END IF;
+	END IF;
+	RETURN NULL;
+END;
+$$;
+
+-- PENDING/EXPIRED -> PAID by p_key: seats SOLD, event, audit.
+CREATE OR REPLACE FUNCTION encore.reservation_mark_paid(
+    p_r encore.reservations, p_key text, p_method text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE encore.seats
+	SET status = 'SOLD', reservation_id = p_r.id, hold_expires_at = NULL
+	WHERE id IN (SELECT seat_id FROM encore.reservation_seats
+	    WHERE reservation_id = p_r.id);
+	UPDATE encore.reservations
+	SET status = 'PAID', payment_key = p_key, paid_at = now()
+	WHERE id = p_r.id;
+	PERFORM encore.outbox_emit('payment.succeeded', ARRAY[p_r.id],
+	    jsonb_build_object('payment_key', p_key, 'method', p_method));
+	INSERT INTO encore.audit_log (entity, entity_id, action, from_status,
+	    to_status, data)
+	VALUES ('reservation', p_r.id::text, 'reservation.paid', p_r.status,
+	    'PAID', jsonb_build_object('payment_key', p_key));
+END;
+$$;
+
+-- The provider approved this attempt: DONE, with method and approvedAt.
+CREATE OR REPLACE FUNCTION encore.payment_record_approval(p_id bigint,
+    p_provider jsonb) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	v_approved	timestamptz;
+BEGIN
+	BEGIN
+		v_approved := (p_provider ->> 'approvedAt')::timestamptz;
+	EXCEPTION WHEN data_exception THEN
+		v_approved := NULL;
+	END;
+	UPDATE encore.payments
+	SET status = 'DONE', provider_status = 'DONE',
+	    method = coalesce(p_provider ->> 'method', method),
+	    approved_at = coalesce(v_approved, now()),
+	    provider = coalesce(p_provider, provider),
+	    failure_code = NULL, failure_message = NULL, updated_at = now()
+	WHERE id = p_id;
+END;
+$$;
+
 -- Apply an approval (status DONE at the provider) to a locked reservation
--- and payment: PAID with seats SOLD, or REFUND_REQUIRED. Idempotent.
+-- and payment: PAID with seats SOLD, or REFUND_REQUIRED (never two owners
+-- for a seat, never money kept without seats). Idempotent.
 CREATE OR REPLACE FUNCTION encore.payment_settle(p_r encore.reservations,
     p_p encore.payments, p_provider jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
-	v_approved	timestamptz;
-	v_concert	encore.concerts;
-	v_seats		integer;
-	v_free		integer;
-	v_cap_ok	boolean := true;
-	v_held		bigint;
+	v_refuse	text;
 BEGIN
 	IF p_p.status = 'DONE' AND p_r.payment_key = p_p.payment_key THEN
 		RETURN jsonb_build_object('outcome', 'PAID',
@@ -173,20 +251,8 @@ BEGIN
 		    'reservation', encore.reservation_json(p_r.id));
 	END IF;
 
-	-- IN_FLIGHT or FAILED: record the approval first.
-	BEGIN
-		v_approved := (p_provider ->> 'approvedAt')::timestamptz;
-	EXCEPTION WHEN data_exception THEN
-		v_approved := NULL;
-	END;
-	UPDATE encore.payments
-	SET status = 'DONE', provider_status = 'DONE',
-	    method = coalesce(p_provider ->> 'method', method),
-	    approved_at = coalesce(v_approved, now()),
-	    provider = coalesce(p_provider, provider),
-	    failure_code = NULL, failure_message = NULL, updated_at = now()
-	WHERE id = p_p.id;
-
+	-- IN_FLIGHT or FAILED: the money is with the provider now.
+	PERFORM encore.payment_record_approval(p_p.id, p_provider);
 	IF p_r.status IN ('PAID', 'REFUNDED') THEN
 		RETURN encore.payment_refund_required(p_r, p_p.payment_key,
 		    'PAID_BY_ANOTHER_PAYMENT');
@@ -195,28 +261,8 @@ BEGIN
 		    'RESERVATION_CANCELLED');
 	END IF;
 
-	-- PENDING or EXPIRED: the seats must (still, or again) be ours, and
-	-- a reservation the cap no longer counts must fit under it again.
-	-- The member's cap lock is taken first and expiry judged after it, on
-	-- the clock: a hold of the same member that ran after this hold passed
-	-- (and so did not count it) is then visible here.
-	v_held := encore.member_seats_held(p_r.concert_id, p_r.member_id,
-	    p_r.id);
-	IF p_r.status = 'EXPIRED' OR p_r.expires_at <= clock_timestamp() THEN
-		SELECT * INTO v_concert FROM encore.concerts
-		WHERE id = p_r.concert_id;
-		v_cap_ok := v_held + p_r.seat_count
-		    <= v_concert.max_tickets_per_member;
-	END IF;
-	SELECT count(*), count(*) FILTER (WHERE s.reservation_id = p_r.id
-	        OR s.status = 'AVAILABLE'
-	        OR (s.status = 'HELD' AND s.hold_expires_at <= now()))
-	    INTO v_seats, v_free
-	FROM (SELECT s.* FROM encore.seats s
-	    JOIN encore.reservation_seats rs ON rs.seat_id = s.id
-	    WHERE rs.reservation_id = p_r.id
-	    ORDER BY s.id FOR UPDATE OF s) AS s;
-	IF v_free < v_seats OR NOT v_cap_ok THEN
+	v_refuse := encore.reservation_keep_seats(p_r);
+	IF v_refuse IS NOT NULL THEN
 		PERFORM encore.reservation_release_seats(p_r.id);
 		IF p_r.status = 'PENDING' THEN
 			UPDATE encore.reservations
@@ -224,26 +270,18 @@ BEGIN
 			WHERE id = p_r.id;
 			PERFORM encore.outbox_emit('reservation.expired',
 			    ARRAY[p_r.id]);
+			INSERT INTO encore.audit_log (entity, entity_id, action,
+			    from_status, to_status, data)
+			VALUES ('reservation', p_r.id::text,
+			    'reservation.expired', 'PENDING', 'EXPIRED',
+			    jsonb_build_object('reason', v_refuse));
 		END IF;
 		RETURN encore.payment_refund_required(p_r, p_p.payment_key,
-		    CASE WHEN v_free < v_seats THEN 'SEATS_TAKEN'
-		    ELSE 'TICKET_LIMIT_EXCEEDED' END);
+		    v_refuse);
 	END IF;
 
-	UPDATE encore.seats
-	SET status = 'SOLD', reservation_id = p_r.id, hold_expires_at = NULL
-	WHERE id IN (SELECT seat_id FROM encore.reservation_seats
-	    WHERE reservation_id = p_r.id);
-	UPDATE encore.reservations
-	SET status = 'PAID', payment_key = p_p.payment_key, paid_at = now()
-	WHERE id = p_r.id;
-	PERFORM encore.outbox_emit('payment.succeeded', ARRAY[p_r.id],
-	    jsonb_build_object('payment_key', p_p.payment_key,
-	        'method', p_provider ->> 'method'));
-	INSERT INTO encore.audit_log (entity, entity_id, action, from_status,
-	    to_status, data)
-	VALUES ('reservation', p_r.id::text, 'reservation.paid', p_r.status,
-	    'PAID', jsonb_build_object('payment_key', p_p.payment_key));
+	PERFORM encore.reservation_mark_paid(p_r, p_p.payment_key,
+	    p_provider ->> 'method');
 	RETURN jsonb_build_object('outcome', 'PAID',
 	    'reservation', encore.reservation_json(p_r.id),
 	    'payment', encore.payment_json(p_p.payment_key));

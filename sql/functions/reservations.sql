@@ -114,7 +114,8 @@ DECLARE
 	v_label		text;
 	v_n		integer := cardinality(p_seat_ids);
 BEGIN
-	SELECT sum(price), min(section_code || '-' || row || number::text)
+	SELECT sum(price), (array_agg(section_code || '-' || row
+	    || number::text ORDER BY section_code, row, number))[1]
 	    INTO v_amount, v_label
 	FROM encore.seats WHERE id = ANY (p_seat_ids);
 

@@ -170,3 +170,15 @@ export function appPids() {
   } catch { /* no children: pgrep exits 1 */ }
   return { parent, workers: out.split('\n').filter(Boolean).sort() };
 }
+
+/**
+ * api() that reports a dropped connection (a worker that died mid-request)
+ * as status 0 with the error, instead of throwing, so a test can count it.
+ */
+export async function apiOrDrop(method, path, opts) {
+  try {
+    return await api(method, path, opts);
+  } catch (err) {
+    return { status: 0, headers: new Headers(), body: null, text: `connection failed: ${err.cause?.code ?? err.message}` };
+  }
+}

@@ -66,6 +66,21 @@ read -r hot_lo hot_hi < <(q "SELECT min(id), max(id) FROM encore.seats WHERE con
 read -r rnd_lo rnd_hi < <(q "SELECT min(id), max(id) FROM encore.seats WHERE concert_id = $concert AND section_code = 'R'" | tr '|' ' ')
 deadlocks0=$(q "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
 
+echo "== no waiting: one buyer's uncommitted claim, three others at once (lock_timeout 200ms)"
+PGDATABASE=$scratch psql -X -q -c "BEGIN; SELECT encore.reservation_hold_seats($mem_lo, $concert, ARRAY[$hot_lo]::bigint[]);
+    SELECT pg_sleep(3); ROLLBACK;" >/dev/null &
+holder=$!
+sleep 0.5
+quick() { PGOPTIONS='-c lock_timeout=200ms' q "$1" 2>&1 || true; }
+check "the same seat: 409 SEATS_UNAVAILABLE at once" \
+    "$(quick "SELECT conc.try_hold_range($((mem_lo + 1)), $concert, $hot_lo, 1)")" SEATS_UNAVAILABLE
+check "best available in that section: other seats, at once" \
+    "$(quick "SELECT encore.reservation_hold_best($((mem_lo + 2)), $concert, 'H', 2) #>> '{reservation,status}'")" PENDING
+check "holds_expire meanwhile: runs, at once" "$(quick "SELECT encore.holds_expire(10) ? 'expired'")" t
+check "(control: a blocking FOR UPDATE variant would wait: lock timeout)" \
+    "$(quick "SELECT conc.try_hold_range_blocking($((mem_lo + 3)), $concert, $hot_lo, 1)" | grep -c 'lock timeout')" 1
+wait "$holder"
+
 echo "== pgbench: $clients clients, ${seconds}s, concert $concert, members $mem_lo-$mem_hi"
 b=$root/bench/pgbench
 set +e

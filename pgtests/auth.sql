@@ -4,7 +4,7 @@
 -- Run: pg_prove -d encore pgtests/auth.sql   (after scripts/migrate.sh)
 -- One transaction, rolled back.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 
 CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -33,6 +33,10 @@ SELECT is(encore.member_upsert('google', 'sub-1', 'ann@example.com', 'Ann B', '{
     'the same (provider, subject) is the same member; the role is recomputed at login');
 SELECT is(encore.member_upsert('google', 'sub-1', 'ann@example.com', 'Ann B', '{}') #>> '{member,role}', 'member',
     'and taken away again');
+SELECT is(ARRAY(SELECT action || ':' || coalesce(from_status, '') || '>' || to_status FROM encore.audit_log
+    WHERE entity = 'member' AND entity_id = :'ann' ORDER BY id),
+    ARRAY['member.created:>member', 'member.role_changed:member>admin', 'member.role_changed:admin>member'],
+    'creation and role changes are audited');
 SELECT is(encore.member_upsert('dev', 'x@y', 'x@y', NULL, NULL) #>> '{member,name}', 'x',
     'no name: the e-mail''s local part');
 SELECT isnt((encore.member_upsert('dev', 'sub-1', 'ann@example.com', 'A', '{}') #>> '{member,id}')::bigint, :ann::bigint,

@@ -28,6 +28,7 @@ DECLARE
 	v_email		text := lower(btrim(p_email));
 	v_name		text := nullif(btrim(p_name), '');
 	v_role		text;
+	v_old_role	text;
 	v_id		bigint;
 BEGIN
 	IF p_provider IS NULL OR p_provider !~ '^[a-z][a-z0-9_-]{0,31}$' THEN
@@ -50,12 +51,21 @@ BEGIN
 	    FROM unnest(coalesce(p_admin_emails, '{}')) e)
 	    THEN 'admin' ELSE 'member' END;
 
+	SELECT role INTO v_old_role FROM encore.members
+	WHERE provider = p_provider AND subject = p_subject;
 	INSERT INTO encore.members (provider, subject, email, name, role)
 	VALUES (p_provider, p_subject, v_email, v_name, v_role)
 	ON CONFLICT (provider, subject) DO UPDATE
 	SET email = excluded.email, name = excluded.name,
 	    role = excluded.role, last_login_at = now()
 	RETURNING id INTO v_id;
+	IF v_old_role IS DISTINCT FROM v_role THEN
+		INSERT INTO encore.audit_log (entity, entity_id, action,
+		    from_status, to_status, actor_id)
+		VALUES ('member', v_id::text, CASE WHEN v_old_role IS NULL
+		    THEN 'member.created' ELSE 'member.role_changed' END,
+		    v_old_role, v_role, v_id);
+	END IF;
 	RETURN jsonb_build_object('member', encore.member_json(v_id));
 END;
 $$;

@@ -6,7 +6,8 @@
  * whose checkout is the local Toss stand-in:
  *   - a fan logs in (dev login), opens the demo concert (the first in the
  *     list), picks seats on the canvas map, holds them, pays through the
- *     stand-in's checkout and sees the reservation PAID, with its receipt;
+ *     stand-in's checkout and sees the reservation PAID, with its receipt,
+ *     then asks for a refund and sees it REFUNDED (seats back on sale);
  *   - meanwhile a second fan, in another browser, watching the same section,
  *     sees those seats turn taken after a refresh tick;
  *   - a fan holds a seat with "best available" and cancels it while PENDING;
@@ -187,7 +188,7 @@ function digits(amount) {
 	return new Intl.NumberFormat('en-US').format(amount);
 }
 
-test('a fan picks seats on the map, holds, pays and sees them PAID; another fan sees them taken', async () => {
+test('a fan picks seats on the map, holds, pays, sees them PAID and refunds; another fan sees them taken', async () => {
 	const fan = await openBrowser();
 	const other = await openBrowser();
 	try {
@@ -280,6 +281,15 @@ test('a fan picks seats on the map, holds, pays and sees them PAID; another fan 
 		}
 		assert.ok(await card.locator('.receipt').count() > 0, 'the payment receipt is listed');
 		await shots(fan.page, '07-reservations-paid');
+
+		/* Refund: the provider cancels the payment, the seats go back on sale. */
+		await card.locator('.confirm > button').click();
+		await card.locator('.confirm-ask button.danger').click();
+		await fan.page.locator(`li.reservation[data-reservation-id="${reservationId}"][data-status=REFUNDED]`)
+		    .waitFor();
+		const after = await api(fan, `/api/v1/concerts/${concert.id}/seats?section=${section.code}`);
+		for (const seat of chosen)
+			assert.equal(after.seats.find(s => s.id === seat.id).status, 'AVAILABLE');
 
 		assertClean(fan, 'buyer');
 		assertClean(other, 'watcher');

@@ -522,15 +522,18 @@ error_text_cut_to_small_buffer(void **state)
 	const char		*env[] = { REQUIRED_ENV, "ENCORE_ENV", "x", NULL };
 	struct encore_config	 cfg;
 	char			*small;
+	int			 rc, ok;
 
 	(void)state;
 	/* Heap-allocated so ASan catches a write past it. */
 	small = malloc(8);
 	assert_non_null(small);
 	env_table = env;
-	assert_int_equal(config_load(&cfg, fake_getenv, small, 8), -1);
-	assert_string_equal(small, "ENCORE_");
+	rc = config_load(&cfg, fake_getenv, small, 8);
+	ok = strcmp(small, "ENCORE_") == 0;
 	free(small);
+	assert_int_equal(rc, -1);
+	assert_true(ok);
 }
 
 static void

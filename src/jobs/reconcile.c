@@ -7,7 +7,8 @@
  * attempts (encore.payments_in_flight leases each one, so workers never
  * take the same), asks Toss by orderId what really happened, and applies
  * that through the same SQL function the webhook uses; a payment approved
- * for seats that are gone is refunded. It runs on its own thread with its
+ * for seats that are gone is refunded. Refunds owed but not yet confirmed
+ * by Toss (it was down when one was asked) are asked for again. It runs on its own thread with its
  * own connection because it makes blocking calls, which the event loop
  * never may.
  */
@@ -135,8 +136,13 @@ rc_settle(PGconn **db, const char *order_id, const char *payment_key)
 	free(out);
 }
 
+/*
+ * One listing function ({"payments":[{"order_id","payment_key"}]}) and what
+ * to do with each payment it leases.
+ */
 static void
-rc_round(PGconn **db)
+rc_each(PGconn **db, const char *query, void (*fn)(PGconn **, const char *,
+    const char *))
 {
 	json_object	*root, *list, *item, *o, *k;
 	const char	*vals[2];
@@ -147,9 +153,7 @@ rc_round(PGconn **db)
 	    encore_cfg->reconcile_after_s);
 	vals[0] = after;
 	vals[1] = RECONCILE_BATCH;
-	r = rc_call(db, "SELECT encore.payments_in_flight($1::interval, "
-	    "$2::int)", 2, vals);
-	if (r == NULL)
+	if ((r = rc_call(db, query, 2, vals)) == NULL)
 		return;
 	root = json_tokener_parse(r);
 	free(r);
@@ -162,11 +166,28 @@ rc_round(PGconn **db)
 			item = json_object_array_get_idx(list, i);
 			if (json_object_object_get_ex(item, "order_id", &o) &&
 			    json_object_object_get_ex(item, "payment_key", &k))
-				rc_settle(db, json_object_get_string(o),
+				fn(db, json_object_get_string(o),
 				    json_object_get_string(k));
 		}
 	}
 	json_object_put(root);
+}
+
+static void
+rc_refund_owed(PGconn **db, const char *order_id, const char *payment_key)
+{
+	(void)order_id;
+	rc_refund(db, payment_key);
+}
+
+/* Attempts left in flight; refunds owed that Toss has not confirmed. */
+static void
+rc_round(PGconn **db)
+{
+	rc_each(db, "SELECT encore.payments_in_flight($1::interval, $2::int)",
+	    rc_settle);
+	rc_each(db, "SELECT encore.payments_refund_pending($1::interval, "
+	    "$2::int)", rc_refund_owed);
 }
 
 static void *

@@ -8,7 +8,7 @@ packages=(
 	libpq-dev libhiredis-dev redis-server librabbitmq-dev rabbitmq-server
 	libjwt-dev libcurl4-openssl-dev libssl-dev libcmocka-dev libjson-c-dev
 	build-essential pkg-config curl ca-certificates nodejs npm wrk
-	chromium fonts-liberation docker-compose nginx-light
+	chromium fonts-liberation fonts-nanum docker-compose nginx-light
 )
 
 missing=()

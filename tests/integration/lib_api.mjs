@@ -168,7 +168,9 @@ export function appPids() {
   try {
     out = execFileSync('pgrep', ['-P', parent], { encoding: 'utf8' });
   } catch { /* no children: pgrep exits 1 */ }
-  return { parent, workers: out.split('\n').filter(Boolean).sort() };
+  const workers = out.split('\n').filter(Boolean).sort();
+  if (workers.length === 0) throw new Error(`kore ${parent} has no workers (is the stack up?)`);
+  return { parent, workers };
 }
 
 /**

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, devLogin, seatsOf, isEnvelope } from './lib.mjs';
-import { smallConcert, loginMany, rawHttp, apiOrDrop, appPids, signJwt } from './lib_api.mjs';
+import { smallConcert, loginMany, rawHttp, apiOrDrop, appPids, appPidsAfterSettling, signJwt } from './lib_api.mjs';
 
 const JSON_CT = { 'content-type': 'application/json' };
 const RESV = '/api/v1/reservations';
@@ -273,7 +273,7 @@ test('all the hostile requests at once, then the API still sells seats', async (
   });
   assert.ok(all.length >= 40, `${all.length} hostile requests`);
   assert.deepEqual(failures, []);
-  assert.deepEqual(appPids(), before, 'no kore worker died or was restarted');
+  assert.deepEqual(await appPidsAfterSettling(), before, 'no kore worker died or was restarted');
 
   const fan = await devLogin();
   const held = await api('POST', RESV, { token: fan.token, body: { concert_id: fx.concert.id, seat_ids: [fx.seat] } });

@@ -184,3 +184,13 @@ export async function apiOrDrop(method, path, opts) {
     return { status: 0, headers: new Headers(), body: null, text: `connection failed: ${err.cause?.code ?? err.message}` };
   }
 }
+
+/**
+ * Wait past one tick of the app's timers (the hold sweeper runs every
+ * second and can be the one to trip over a load spike), then return the
+ * pids again, for comparison with appPids() taken before the spike.
+ */
+export async function appPidsAfterSettling(ms = 1500) {
+  await new Promise((r) => setTimeout(r, ms));
+  return appPids();
+}

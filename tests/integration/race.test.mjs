@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { api, seatsOf, psql } from './lib.mjs';
-import { smallConcert, loginMany, apiOrDrop, appPids } from './lib_api.mjs';
+import { smallConcert, loginMany, apiOrDrop, appPids, appPidsAfterSettling } from './lib_api.mjs';
 
 const hold = (token, concertId, seatIds) => apiOrDrop('POST', '/api/v1/reservations',
   { token, body: { concert_id: concertId, seat_ids: seatIds } });
@@ -75,7 +75,7 @@ test(`${CLIENTS} members grab the same two seats at once: exactly one wins`, asy
   assert.deepEqual(map.filter((s) => s.status === 'HELD').map((s) => s.id), wanted);
   const owners = psql(`SELECT DISTINCT reservation_id FROM encore.seats WHERE id IN (${wanted.join(',')})`);
   assert.deepEqual(owners, [[winner.id]]);
-  assert.deepEqual(appPids(), pids, 'no kore worker died or restarted');
+  assert.deepEqual(await appPidsAfterSettling(), pids, 'no kore worker died or restarted (see the app log)');
   const [[live]] = psql(`SELECT count(*) FROM encore.reservations WHERE concert_id = ${concert.id}`);
   assert.equal(live, '1', 'the losers left no reservation behind');
 });
@@ -83,6 +83,7 @@ test(`${CLIENTS} members grab the same two seats at once: exactly one wins`, asy
 test('best available under a rush never sells a seat twice', async () => {
   const concert = await smallConcert({ rows: 4, perRow: 25 });
   const members = await loginMany(80, { batch: 40, tag: 'rush' });
+  const pids = appPids();
   const results = await Promise.all(members.map((m) => apiOrDrop('POST', '/api/v1/reservations', {
     token: m.token, body: { concert_id: concert.id, section: 'A', quantity: 2 },
   })));
@@ -100,6 +101,7 @@ test('best available under a rush never sells a seat twice', async () => {
   assert.ok(adjacent >= 40, `most pairs are side by side (${adjacent}/50)`);
   const inv = invariants(concert.id);
   assert.deepEqual([inv.doubled, inv.heldNotPending, inv.pendingNotHeld, inv.held], [[], [], [], 100]);
+  assert.deepEqual(await appPidsAfterSettling(), pids, 'no kore worker died or restarted (see the app log)');
 });
 
 test(`${CHURNERS} members hold and cancel overlapping seats for ${ROUNDS} rounds: the books balance`, async () => {
@@ -160,5 +162,5 @@ test(`${CHURNERS} members hold and cancel overlapping seats for ${ROUNDS} rounds
   const detail = (await api('GET', `/api/v1/concerts/${concert.id}`)).body.concert;
   assert.equal(detail.seats_available, 100 - inv.held);
   assert.deepEqual(unexpected, [], 'every answer is 200/201/409/422; 0 means a dropped connection (a kore worker died?)');
-  assert.deepEqual(appPids(), pids, 'no kore worker died or restarted');
+  assert.deepEqual(await appPidsAfterSettling(), pids, 'no kore worker died or restarted (see the app log)');
 });

@@ -35,25 +35,33 @@ expect_mapping(const char *sqlstate, int status, const char *code,
 	assert_null(e.details);
 }
 
-/* Render e and parse it back; the caller json_object_put()s the root. */
+/*
+ * Render e and parse it back; the caller json_object_put()s the root.
+ * Checks the envelope's shape: one "error" member holding an object.
+ */
 static json_object *
 render(const struct api_error *e, json_object **err)
 {
 	json_object	*root;
 	char		*out;
 	size_t		 len;
+	int		 ok;
 
 	len = 0;
 	out = errors_envelope(e, &len);
 	assert_non_null(out);
-	assert_int_equal(len, strlen(out));
+	ok = len == strlen(out);
 	root = json_tokener_parse(out);
 	free(out);
 	assert_non_null(root);
-	assert_true(json_object_is_type(root, json_type_object));
-	assert_int_equal(json_object_object_length(root), 1);
-	assert_true(json_object_object_get_ex(root, "error", err));
-	assert_true(json_object_is_type(*err, json_type_object));
+	ok = ok && json_object_is_type(root, json_type_object) &&
+	    json_object_object_length(root) == 1 &&
+	    json_object_object_get_ex(root, "error", err) &&
+	    json_object_is_type(*err, json_type_object);
+	if (!ok) {
+		json_object_put(root);
+		fail_msg("envelope is not {\"error\":{...}}");
+	}
 	return (root);
 }
 
@@ -423,12 +431,15 @@ field_envelope_names_field_and_reason(void **state)
 	out = errors_envelope_fields("seat_ids", "must not repeat an id", &len);
 	assert_non_null(out);
 	assert_int_equal(len, strlen(out));
-	root = json_tokener_parse(out);
 	wire = strcmp(out, "{\"error\":{\"code\":\"VALIDATION_FAILED\","
 	    "\"message\":\"The request is not valid.\",\"details\":{\"fields\":"
 	    "{\"seat_ids\":\"must not repeat an id\"}}}}") == 0;
+	root = json_tokener_parse(out);
 	free(out);
-	assert_true(wire);
+	if (!wire) {
+		json_object_put(root);
+		fail_msg("the 400 envelope's wire format changed");
+	}
 	assert_non_null(root);
 	assert_true(json_object_object_get_ex(root, "error", &err));
 	assert_string_equal(member_string(err, "code"), "VALIDATION_FAILED");

@@ -631,9 +631,9 @@ first_failure_is_the_one_recorded(void **state)
 	assert_int_equal(jsonreq_int_array(&r, "ids", 1, 4, 1, 10, ids, &n),
 	    -1);
 	jsonreq_fail(&r, "other", "by hand");
+	jsonreq_free(&r);
 	assert_string_equal(r.field, "concert_id");
 	assert_string_equal(r.reason, "must be an integer");
-	jsonreq_free(&r);
 }
 
 static void

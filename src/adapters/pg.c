@@ -234,9 +234,12 @@ pg_reply(struct http_request *req, struct pg_call *call, int ok_status)
 {
 	if (call->failed)
 		return (reply_api_error(req, &call->err));
-	if (call->result == NULL)
-		return (reply_error(req, 500, "INTERNAL_ERROR",
-		    "The database returned nothing."));
+	if (call->result == NULL) {
+		/* A function never returns NULL: log what did, answer 503. */
+		kore_log(LOG_WARNING, "db: no result for %s (state %d)",
+		    call->query, call->sql.state);
+		return (reply_unavailable(req));
+	}
 	return (reply_json(req, ok_status, call->result, call->result_len));
 }
 

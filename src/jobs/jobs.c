@@ -28,8 +28,11 @@ job_call_cb(struct kore_pgsql *sql, void *arg)
 	case KORE_PGSQL_STATE_WAIT:
 		return;
 	case KORE_PGSQL_STATE_INIT:
-		/* Woken from the pool queue: nothing to do, retry next tick. */
-		kore_pgsql_cleanup(sql);
+		/*
+		 * Woken from the pool's queue: kore removes and frees the
+		 * queue entry itself right after this callback, so nothing
+		 * is cleaned up here; the job simply runs on the next tick.
+		 */
 		job->busy = 0;
 		return;
 	case KORE_PGSQL_STATE_RESULT:

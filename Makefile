@@ -28,6 +28,9 @@ UNIT_SRC	:= $(filter-out tests/unit/test_workers.c, \
 UNIT_BIN	:= $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SAN		:= -fsanitize=address,undefined -fno-omit-frame-pointer
 
+# Keep the sanitizer objects between test builds.
+.SECONDARY:
+
 .PHONY: all build run up down test test-unit test-sql test-integration \
 	test-ui bench deps migrate clean
 

@@ -123,7 +123,8 @@ cfg_url(struct cfg_ctx *c, const char *name, const char *def, char *dst,
 	cfg_str(c, name, def, dst, len);
 	if (c->failed)
 		return;
-	if (strncmp(dst, "http://", 7) && strncmp(dst, "https://", 8))
+	if ((strncmp(dst, "http://", 7) || dst[7] == '\0' || dst[7] == '/') &&
+	    (strncmp(dst, "https://", 8) || dst[8] == '\0' || dst[8] == '/'))
 		cfg_fail(c, name, "must be an http:// or https:// URL");
 	else if (dst[strlen(dst) - 1] == '/')
 		dst[strlen(dst) - 1] = '\0';
@@ -141,13 +142,14 @@ cfg_rate(struct cfg_ctx *c, const char *name, const char *def,
 	v = cfg_raw(c, name, def);
 	errno = 0;
 	cap = strtod(v, &end);
-	if (errno != 0 || end == v || *end != '/' || cap < 1 || cap > 1e6) {
+	if (errno != 0 || end == v || *end != '/' ||
+	    !(cap >= 1 && cap <= 1e6)) {
 		cfg_fail(c, name, "must look like BURST/PER_SECOND, e.g. 20/5");
 		return;
 	}
 	refill = strtod(end + 1, &end2);
-	if (errno != 0 || end2 == end + 1 || *end2 != '\0' || refill <= 0 ||
-	    refill > 1e6) {
+	if (errno != 0 || end2 == end + 1 || *end2 != '\0' ||
+	    !(refill > 0 && refill <= 1e6)) {
 		cfg_fail(c, name, "must look like BURST/PER_SECOND, e.g. 20/5");
 		return;
 	}

@@ -24,9 +24,19 @@ void
 errors_set(struct api_error *e, int status, const char *code,
     const char *message)
 {
+	size_t	n;
+
 	e->status = status;
 	snprintf(e->code, sizeof(e->code), "%s", code);
-	snprintf(e->message, sizeof(e->message), "%s", message);
+	n = strlen(message);
+	if (n >= sizeof(e->message)) {
+		/* Cut on a UTF-8 character boundary, never inside one. */
+		n = sizeof(e->message) - 1;
+		while (n > 0 && ((unsigned char)message[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(e->message, message, n);
+	e->message[n] = '\0';
 	e->details = NULL;
 }
 

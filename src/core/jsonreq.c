@@ -66,6 +66,32 @@ jsonreq_utf8_valid(const char *s, size_t len)
 	return (1);
 }
 
+/*
+ * json-c 0.16 accepts single-quoted strings and NaN/Infinity even in strict
+ * mode: outside double-quoted strings allow only what JSON can contain.
+ */
+static int
+jsonreq_lexically_json(const char *s, size_t len)
+{
+	size_t	i;
+	int	in_str;
+
+	for (i = 0, in_str = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = 0;
+		} else if (s[i] == '"') {
+			in_str = 1;
+		} else if (strchr(" \t\r\n{}[],:-+.eE0123456789truefalsn",
+		    s[i]) == NULL) {
+			return (0);
+		}
+	}
+	return (1);
+}
+
 int
 jsonreq_parse(struct jsonreq *r, const char *body, size_t len)
 {
@@ -81,7 +107,11 @@ jsonreq_parse(struct jsonreq *r, const char *body, size_t len)
 		jsonreq_fail(r, "body", "must be valid UTF-8 without NUL bytes");
 		return (-1);
 	}
-	if ((tok = json_tokener_new_ex(JSONREQ_DEPTH)) == NULL) {
+	if (!jsonreq_lexically_json(body, len)) {
+		jsonreq_fail(r, "body", "is not valid JSON");
+		return (-1);
+	}
+	if ((tok = json_tokener_new_ex(JSONREQ_DEPTH + 1)) == NULL) {
 		jsonreq_fail(r, "body", "could not be parsed");
 		return (-1);
 	}
@@ -166,7 +196,9 @@ jsonreq_int_value(struct jsonreq *r, const char *key, struct json_object *v,
 	}
 	errno = 0;
 	n = json_object_get_int64(v);
-	if (errno != 0 || n < min || n > max) {
+	/* json-c reads numbers past INT64_MAX as INT64_MAX, silently. */
+	if (errno != 0 || n < min || n > max || (n == INT64_MAX &&
+	    json_object_get_uint64(v) != (uint64_t)INT64_MAX)) {
 		snprintf(why, sizeof(why), "must be from %lld to %lld",
 		    (long long)min, (long long)max);
 		jsonreq_fail(r, key, why);

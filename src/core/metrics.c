@@ -68,9 +68,13 @@ metrics_get(void)
 }
 
 static int
-metrics_route_index(const char *route)
+metrics_route_index(const char *name)
 {
 	int	i, n;
+	char	route[sizeof(shm->routes[0])];
+
+	/* Stored cut to the slot size: look up the same cut name. */
+	snprintf(route, sizeof(route), "%s", name);
 
 	n = __atomic_load_n(&shm->nroutes, __ATOMIC_ACQUIRE);
 	for (i = 0; i < n; i++) {

@@ -6,25 +6,42 @@
 
 #include "urlenc.h"
 
+static int
+urlenc_unreserved(unsigned char c)
+{
+	return ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~');
+}
+
+/* Bytes s takes once encoded. */
+static size_t
+urlenc_len(const char *s)
+{
+	const unsigned char	*p;
+	size_t			 n;
+
+	for (n = 0, p = (const unsigned char *)s; *p != '\0'; p++)
+		n += urlenc_unreserved(*p) ? 1 : 3;
+	return (n);
+}
+
 /* Append s, percent-encoded, at *off; -1 (buffer untouched past off) if full. */
 int
 urlenc_append(char *buf, size_t len, size_t *off, const char *s)
 {
 	static const char	hex[] = "0123456789ABCDEF";
 	const unsigned char	*p;
-	size_t			 o;
+	size_t			 o, need;
 
+	need = urlenc_len(s);
+	if (*off >= len || need >= len - *off)
+		return (-1);
 	o = *off;
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		    *p == '_' || *p == '~') {
-			if (o + 1 >= len)
-				return (-1);
+		if (urlenc_unreserved(*p)) {
 			buf[o++] = (char)*p;
 		} else {
-			if (o + 3 >= len)
-				return (-1);
 			buf[o++] = '%';
 			buf[o++] = hex[*p >> 4];
 			buf[o++] = hex[*p & 0x0f];
@@ -40,20 +57,20 @@ int
 urlenc_param(char *buf, size_t len, size_t *off, const char *name,
     const char *value)
 {
-	size_t	o;
+	size_t	o, amp;
 
 	o = *off;
-	if (o > 0 && buf[o - 1] != '?') {
-		if (o + 1 >= len)
-			return (-1);
-		buf[o++] = '&';
-	}
-	if (urlenc_append(buf, len, &o, name) == -1 || o + 1 >= len)
+	amp = (o > 0 && buf[o - 1] != '?');
+	/* "&name=value" must fit whole, or nothing is written. */
+	if (o >= len || amp + urlenc_len(name) + 1 + urlenc_len(value) >=
+	    len - o)
 		return (-1);
+	if (amp)
+		buf[o++] = '&';
+	(void)urlenc_append(buf, len, &o, name);
 	buf[o++] = '=';
 	buf[o] = '\0';
-	if (urlenc_append(buf, len, &o, value) == -1)
-		return (-1);
+	(void)urlenc_append(buf, len, &o, value);
 	*off = o;
 	return (0);
 }

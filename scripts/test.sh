@@ -105,11 +105,19 @@ trap finish EXIT
 suite_unit() {
 	local t
 	make -s unit-bins
-	for t in build/tests/test_* build/test_workers; do
-		[ -x "$t" ] || continue
+	# The core is built with AddressSanitizer and LeakSanitizer; the
+	# workers' tests run under valgrind, which fails them on any leak.
+	for t in build/tests/test_*; do
 		run_suite "unit/$(basename "$t")" parse_cmocka \
 		    env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 "$t"
 	done
+	if command -v valgrind >/dev/null; then
+		run_suite "unit/test_workers" parse_cmocka valgrind -q \
+		    --leak-check=full --errors-for-leak-kinds=all \
+		    --error-exitcode=99 build/test_workers
+	else
+		run_suite "unit/test_workers" parse_cmocka build/test_workers
+	fi
 }
 
 suite_sql() {

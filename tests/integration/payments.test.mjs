@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
-import { api, devLogin, eventually, isEnvelope, sleep } from './lib.mjs';
+import { api, devLogin, eventually, isEnvelope, psql, sleep } from './lib.mjs';
 import {
   smallConcert, hold, checkout, confirm, buy, getReservation,
   tossBehaviour, tossPayment, tossConfirmCalls, tossCalls, outboxTopics,
@@ -232,7 +232,11 @@ test('confirm sent after the hold expired, seats still free: PAID', async () => 
   const ids = await seatIds(concert.id, 2);
   const reservation = await hold(fan.token, concert.id, ids);
   const paymentKey = await checkout(reservation);
-  await sleep(Date.parse(reservation.expires_at) - Date.now() + 1500); // the sweep has run
+  await sleep(Date.parse(reservation.expires_at) - Date.now());
+  const swept = await eventually(() =>
+    psql(`SELECT status FROM encore.reservations WHERE id = '${reservation.id}'`)[0][0] === 'EXPIRED',
+  { timeout: 5000, interval: 100 });
+  assert.ok(swept, 'the expiry sweep marked the hold EXPIRED');
 
   const res = await confirm(fan.token, { paymentKey, orderId: reservation.order_id, amount: reservation.amount });
   assert.equal(res.status, 200, res.text);

@@ -30,11 +30,11 @@ SELECT is(pg_temp.err($$SELECT encore.raise_error(404, 'CONCERT_NOT_FOUND', 'No.
 SELECT throws_ok($$SELECT encore.raise_error(200, 'OK', 'x')$$, 'P0001', NULL, 'raise_error refuses a non-error status');
 SELECT lives_ok($$SELECT encore.raise_if_invalid('{}')$$, 'raise_if_invalid: nothing to report, no error');
 
--- The default arena, set-based and quick.
-SELECT clock_timestamp() AS t0 \gset
+-- The default arena, created set-based (its speed is reported by
+-- scripts/bench-sql.sh, never asserted here).
 SELECT encore.concert_create('Arena', 'Olympic Hall', '2027-01-01T19:00:00+09:00', 50000, 4) AS c \gset
-SELECT cmp_ok(clock_timestamp() - :'t0'::timestamptz, '<', interval '1 second',
-    'creating the 43,000-seat default arena takes well under a second');
+SELECT is((:'c'::jsonb -> 'concert' ->> 'seats_total')::int, 43000,
+    'the default arena is created in one call');
 SELECT (:'c'::jsonb -> 'concert' ->> 'id')::bigint AS cid \gset
 SELECT is((:'c'::jsonb -> 'concert') - 'id' - 'sections', '{"title": "Arena", "venue": "Olympic Hall",
     "starts_at": "2027-01-01T10:00:00+00:00", "base_price": 50000, "max_tickets_per_member": 4,

@@ -5,7 +5,7 @@
 -- Run: pg_prove -d encore pgtests/payments.sql   (after scripts/migrate.sh)
 -- One transaction, rolled back.
 BEGIN;
-SELECT plan(75);
+SELECT plan(78);
 
 CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -187,6 +187,8 @@ SELECT pg_temp.hold(:bob, '{11}') AS r4 \gset
 SELECT encore.payment_begin(:bob, pg_temp.ord(:'r4'), 'pk_4', 30000) ->> 'outcome' AS ok \gset
 SELECT pg_temp.pass(:'r4');
 SELECT ok((encore.holds_expire() ->> 'expired')::int >= 1, 'the sweep expires it');
+SELECT is(encore.payment_begin(:bob, pg_temp.ord(:'r4'), 'pk_4', 30000) ->> 'outcome', 'PROCEED',
+    'an EXPIRED reservation whose seats are still free may begin');
 SELECT is(encore.payment_confirm(pg_temp.ord(:'r4'), 'pk_4', 30000, pg_temp.toss('pk_4')) ->> 'outcome', 'PAID',
     'EXPIRED, seats still free: taken again, PAID');
 SELECT is((SELECT status FROM encore.seats WHERE reservation_id = :'r4'), 'SOLD', 'its seat is SOLD');
@@ -206,6 +208,10 @@ SELECT is((SELECT reservation_id FROM encore.seats s WHERE s.number = 13 AND con
 SELECT is((SELECT status FROM encore.seats s WHERE s.number = 12 AND concert_id = :cid), 'AVAILABLE',
     'the seat it still had is released');
 SELECT is((SELECT status FROM encore.payments WHERE payment_key = 'pk_5'), 'REFUND_PENDING', 'the money is owed back');
+SELECT is(encore.payment_refunded('pk_5', pg_temp.toss('pk_5') || '{"status": "CANCELED"}') -> 'reservation' ->> 'status',
+    'REFUNDED', 'once Toss refunded the late approval, the reservation reads REFUNDED');
+SELECT is((SELECT reservation_id FROM encore.seats s WHERE s.number = 13 AND concert_id = :cid), :'r6'::uuid,
+    'and the seat is still its new holder''s');
 -- ... or when taking the seats again would break the member's cap.
 -- (alice holds 3: a-13, a-6, a-7)
 SELECT pg_temp.hold(:alice, '{15}') AS r7 \gset

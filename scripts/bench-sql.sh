@@ -34,6 +34,12 @@ PGDATABASE=$admin_db psql -X -q -c "DROP DATABASE IF EXISTS \"$scratch\" WITH (F
 PGDATABASE=$admin_db psql -X -q -c "CREATE DATABASE \"$scratch\"" >/dev/null
 PGDATABASE=$scratch "$root/scripts/migrate.sh" >/dev/null
 PGDATABASE=$scratch psql -X -q -v ON_ERROR_STOP=1 -f "$root/bench/pgbench/conc_setup.sql" >/dev/null
+# The default 43,000-seat arena: how long one concert_create takes.
+arena_ms=$(q "SELECT round(extract(epoch FROM (clock_timestamp() - t0)) * 1000)
+    FROM (SELECT clock_timestamp() AS t0) s,
+    LATERAL (SELECT encore.concert_create('Arena', 'bench', now() + interval '1 day',
+        50000, 4)) c")
+echo "default arena (43,000 seats) created in ${arena_ms} ms"
 concert=$(q "SELECT encore.concert_create('Bench', 'pgbench hall', now() + interval '1 day',
     10000, 10, '{\"sections\": [
         {\"code\": \"HOT\", \"tier\": \"VIP\", \"rows\": 10, \"seats_per_row\": 100},

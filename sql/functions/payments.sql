@@ -80,7 +80,8 @@ BEGIN
 		    'reservation', encore.reservation_json(v_r.id),
 		    'payment', encore.payment_json(p_payment_key));
 	END IF;
-	IF v_r.status <> 'PENDING' THEN
+	-- EXPIRED counts as a passed hold: the sweeper got there first.
+	IF v_r.status NOT IN ('PENDING', 'EXPIRED') THEN
 		PERFORM encore.raise_error(409, 'RESERVATION_NOT_PENDING',
 		    format('The reservation is %s.', v_r.status));
 	END IF;
@@ -394,6 +395,25 @@ BEGIN
 	WHERE id = v_p.id;
 
 	v_paid_it := v_r.status = 'PAID' AND v_r.payment_key = p_payment_key;
+	-- A late approval whose hold had passed and whose seats were gone (or
+	-- would break the cap): the money was paid and is now given back, so
+	-- the reservation reads REFUNDED too, not EXPIRED (api-v1: "refunded
+	-- through the provider (status REFUNDED)"). It owns no seats by now.
+	IF NOT v_paid_it AND v_r.status IN ('PENDING', 'EXPIRED')
+	    AND v_p.refund_reason IN ('SEATS_TAKEN', 'TICKET_LIMIT_EXCEEDED') THEN
+		PERFORM encore.reservation_release_seats(v_r.id);
+		UPDATE encore.reservations
+		SET status = 'REFUNDED', payment_key = p_payment_key,
+		    paid_at = coalesce(v_p.approved_at, now()),
+		    refunded_at = now(),
+		    refund_requested_at = coalesce(refund_requested_at, now())
+		WHERE id = v_r.id;
+		INSERT INTO encore.audit_log (entity, entity_id, action,
+		    from_status, to_status, data)
+		VALUES ('reservation', v_r.id::text, 'reservation.refunded',
+		    v_r.status, 'REFUNDED', jsonb_build_object('payment_key',
+		    p_payment_key, 'reason', v_p.refund_reason));
+	END IF;
 	IF v_paid_it THEN
 		PERFORM encore.reservation_release_seats(v_r.id);
 		UPDATE encore.reservations

@@ -5,7 +5,7 @@
 -- Run: pg_prove -d encore pgtests/payments.sql   (after scripts/migrate.sh)
 -- One transaction, rolled back.
 BEGIN;
-SELECT plan(78);
+SELECT plan(80);
 
 CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -245,6 +245,13 @@ SELECT is(encore.payment_apply_status('e7', jsonb_build_object('paymentKey', 'pk
 SELECT is(encore.payment_apply_status('e8', pg_temp.toss('pk_9') || jsonb_build_object('orderId', :'o9',
     'totalAmount', 30000)) ->> 'outcome', 'REFUNDED', 'a late DONE after the refund: harmless');
 SELECT is((SELECT outcome FROM encore.provider_events WHERE event_key = 'e7'), 'REFUNDED', 'events record their outcome');
+-- An approval encore never began (the browser never came back): settled.
+SELECT pg_temp.hold(:bob, '{19}') AS r10 \gset
+SELECT pg_temp.ord(:'r10') AS o10 \gset
+SELECT is(encore.payment_apply_status('e9', pg_temp.toss('pk_never') || jsonb_build_object('orderId', :'o10',
+    'totalAmount', 1)) ->> 'outcome', 'IGNORED', 'a never-begun payment for another amount: IGNORED');
+SELECT is(encore.payment_apply_status('e10', pg_temp.toss('pk_never') || jsonb_build_object('orderId', :'o10',
+    'totalAmount', 30000)) ->> 'outcome', 'PAID', 'a never-begun DONE payment of our order and total: PAID');
 
 SELECT * FROM finish();
 ROLLBACK;

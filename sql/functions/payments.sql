@@ -468,6 +468,24 @@ BEGIN
 	END IF;
 
 	SELECT * INTO v_p FROM encore.payments WHERE payment_key = v_key;
+	-- A DONE payment of one of our orders that encore never began (the
+	-- browser never came back to confirm it): the provider, asked with our
+	-- secret key, says the money was taken for exactly our total, so the
+	-- attempt is recorded here and settled like any approval. Only for an
+	-- order with no attempt of its own: a key that is not the attempt's
+	-- stays IGNORED.
+	IF NOT FOUND AND v_status = 'DONE' AND length(v_key) BETWEEN 1 AND 200
+	    AND EXISTS (SELECT 1 FROM encore.reservations r
+	        WHERE r.order_id = v_order AND encore.json_int_between(
+	            p_provider -> 'totalAmount', r.amount, r.amount))
+	    AND NOT EXISTS (SELECT 1 FROM encore.payments
+	        WHERE order_id = v_order) THEN
+		INSERT INTO encore.payments (payment_key, order_id, amount)
+		SELECT v_key, r.order_id, r.amount FROM encore.reservations r
+		WHERE r.order_id = v_order
+		ON CONFLICT (payment_key) DO NOTHING;
+		SELECT * INTO v_p FROM encore.payments WHERE payment_key = v_key;
+	END IF;
 	IF NOT FOUND OR v_p.order_id IS DISTINCT FROM v_order
 	    OR NOT encore.json_int_between(p_provider -> 'totalAmount',
 	        v_p.amount, v_p.amount) THEN

@@ -62,16 +62,20 @@ out=$(cd "$root" && "$redocly" lint --config "$tools/redocly.yaml" \
 # Drop Redocly's Node.js deprecation banner; keep everything else.
 printf '%s\n' "$out" | grep -v '[║╔╚]' | sed '/^[[:space:]]*$/d' || true
 
+checks_ok=0
+checks_bad=0
 if [ "$status" -eq 0 ]; then
 	echo "check-openapi: $spec is valid OpenAPI (Redocly CLI $version, recommended-strict)"
+	checks_ok=$((checks_ok + 1))
 else
 	echo "check-openapi: $spec FAILED lint (Redocly CLI $version)" >&2
+	checks_bad=$((checks_bad + 1))
 fi
 
 # Coverage of the human contract, when it is at hand: every "METHOD /path"
 # of encore's own API and every error code it names must be in the document.
 # (The stand-in's section at its end describes Toss's API, not ours.)
-contract=${API_CONTRACT:-/work/shared/api-v1.md}
+contract=${API_CONTRACT:-$root/../shared/api-v1.md}
 if [ -f "$contract" ]; then
 	if ! node - "$contract" "$spec" <<'EOF'
 const fs = require('node:fs');
@@ -104,10 +108,15 @@ process.exit(missing.length ? 1 : 0);
 EOF
 	then
 		status=1
+		checks_bad=$((checks_bad + 1))
+	else
+		checks_ok=$((checks_ok + 1))
 	fi
 else
 	echo "check-openapi: no contract at $contract (set API_CONTRACT); coverage not checked"
 fi
+# The live check (below) prints its own count; without it, these two count.
+[ -n "$live" ] || echo "$checks_ok passed, $checks_bad failed"
 
 if [ -n "$live" ]; then
 	if ! python3 -c 'import yaml, jsonschema' 2>/dev/null; then

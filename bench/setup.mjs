@@ -4,7 +4,7 @@
 //   node bench/setup.mjs tokens N FILE [PREFIX]
 //       N members signed in through POST /api/v1/auth/dev-login; their
 //       access tokens, one a line, in FILE. Prints {"tokens", "seconds",
-//       "per_second"}.
+//       "per_second", "retried_without_answer"}.
 //   node bench/setup.mjs concert KIND
 //       A fresh concert made by the admin (POST /api/v1/concerts). KIND
 //       "big": 25 sections A-Y of 20 rows x 200 seats (100,000 seats, the
@@ -19,12 +19,27 @@ const BASE = (process.env.BASE_URL ?? 'http://127.0.0.1:18480').replace(/\/+$/, 
 const ADMIN = (process.env.ENCORE_ADMIN_EMAILS ?? 'admin@encore.local').split(',')[0].trim();
 const PARALLEL = Number(process.env.BENCH_LOGIN_PARALLEL ?? 8);
 
+let retried = 0;
+
+// Dev login is an upsert: a try that got no answer (a worker died under
+// it) is simply made again, a few times.
 async function devLogin(email) {
-  const res = await fetch(`${BASE}/api/v1/auth/dev-login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, name: email.split('@')[0] }),
-  });
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(`${BASE}/api/v1/auth/dev-login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, name: email.split('@')[0] }),
+      });
+      break;
+    } catch (err) {
+      if (attempt === 5)
+        throw new Error(`dev-login ${email}: ${err.cause?.code ?? err.message}`);
+      retried++;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
   const text = await res.text();
   if (res.status !== 200)
     throw new Error(`dev-login ${email}: ${res.status} ${text.slice(0, 200)}`);
@@ -45,7 +60,7 @@ async function mintTokens(n, file, prefix) {
   await Promise.all(Array.from({ length: PARALLEL }, lane));
   writeFileSync(file, tokens.join('\n') + '\n');
   const seconds = (Date.now() - started) / 1000;
-  return { tokens: n, seconds, per_second: Math.round(n / seconds) };
+  return { tokens: n, seconds, per_second: Math.round(n / seconds), retried_without_answer: retried };
 }
 
 function bigLayout() {

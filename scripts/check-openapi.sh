@@ -20,7 +20,7 @@
 #
 # Usage: scripts/check-openapi.sh [--live URL] [file]   (default docs/openapi.yaml)
 # Env:   OPENAPI_TOOLS_DIR  cache directory (default run/tools/openapi)
-#        API_CONTRACT       the contract page (default /work/shared/api-v1.md)
+#        API_CONTRACT       the contract page (default ../shared/api-v1.md beside the repo)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -58,6 +58,13 @@ async function route(moved = false) {
 		cleanup = null;
 	}
 	const main = document.getElementById('main');
+	/*
+	 * Each navigation renders into a fresh container: a view still waiting
+	 * for the server when the user moves on writes into its own, detached
+	 * container, never over the page that replaced it.
+	 */
+	const host = h('div', { class: 'view' });
+	replace(main, host);
 	const path = currentPath();
 	for (const [re, nav, view] of routes) {
 		const m = re.exec(path);
@@ -65,15 +72,21 @@ async function route(moved = false) {
 			continue;
 		markNav(nav);
 		try {
-			cleanup = await view()(main, m.slice(1)) || null;
+			const done = await view()(host, m.slice(1)) || null;
+			if (host.isConnected)
+				cleanup = done;
+			else if (done)
+				done();
 		} catch (err) {
-			notifyError(err);
+			if (host.isConnected)
+				notifyError(err);
 		}
-		announcePage(main, moved);
+		if (host.isConnected)
+			announcePage(main, moved);
 		return;
 	}
 	markNav(null);
-	replace(main, h('p', { class: 'empty' }, t('error.not_found')));
+	replace(host, h('p', { class: 'empty' }, t('error.not_found')));
 }
 
 function renderAccount(member) {

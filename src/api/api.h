@@ -25,6 +25,8 @@ int	auth_google_login(struct http_request *);
 int	auth_google_callback(struct http_request *);
 int	auth_refresh(struct http_request *);
 int	auth_logout(struct http_request *);
+
+/* me.c */
 int	auth_me(struct http_request *);
 int	auth_config(struct http_request *);
 int	auth_receipts(struct http_request *);

@@ -1,5 +1,5 @@
 /*
- * auth.c: dev login, Google login, refresh, logout, /me and /config.
+ * auth.c: dev login, Google login, refresh and logout.
  *
  * Logging in ends the same way whichever way it started (open_session):
  * upsert the member by (provider, subject), store a fresh refresh token's
@@ -502,61 +502,4 @@ auth_logout(struct http_request *req)
 	    "SELECT encore.refresh_token_revoke($1::bytea)", 1, vals) == PG_WAIT)
 		return (KORE_RESULT_RETRY);
 	return (auth_logout(req));
-}
-
-/* A GET that asks one SQL function about the caller. */
-static int
-auth_member_call(struct http_request *req, const char *query)
-{
-	struct session	 s;
-	const char	*vals[1];
-
-	if (http_state_exists(req))
-		return (pg_resume(req));
-	if (req->method != HTTP_METHOD_GET)
-		return (reply_method_not_allowed(req, "GET"));
-	if (session_require(req, &s) != KORE_RESULT_OK)
-		return (KORE_RESULT_OK);
-	vals[0] = s.member_id_str;
-	return (pg_start(req, 200, query, 1, vals));
-}
-
-int
-auth_me(struct http_request *req)
-{
-	return (auth_member_call(req, "SELECT encore.member_get($1::bigint)"));
-}
-
-int
-auth_receipts(struct http_request *req)
-{
-	return (auth_member_call(req,
-	    "SELECT encore.member_receipts($1::bigint)"));
-}
-
-/* What the UI needs to know about this deployment. */
-int
-auth_config(struct http_request *req)
-{
-	json_object	*root;
-	const char	*body;
-	int		 ret;
-
-	if (req->method != HTTP_METHOD_GET)
-		return (reply_method_not_allowed(req, "GET"));
-	root = json_object_new_object();
-	json_object_object_add(root, "dev_login",
-	    json_object_new_boolean(encore_cfg->dev_login));
-	json_object_object_add(root, "google_login",
-	    json_object_new_boolean(encore_cfg->google_client_id[0] != '\0'));
-	json_object_object_add(root, "toss_client_key",
-	    encore_cfg->toss_client_key[0] != '\0' ?
-	    json_object_new_string(encore_cfg->toss_client_key) : NULL);
-	json_object_object_add(root, "checkout_url",
-	    json_object_new_string(encore_cfg->toss_checkout_url));
-	body = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	ret = reply_json(req, 200, body, strlen(body));
-	json_object_put(root);
-	return (ret);
 }

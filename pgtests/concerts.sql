@@ -38,8 +38,9 @@ SELECT is((:'c'::jsonb -> 'concert' ->> 'seats_total')::int, 43000,
 SELECT (:'c'::jsonb -> 'concert' ->> 'id')::bigint AS cid \gset
 SELECT is((:'c'::jsonb -> 'concert') - 'id' - 'sections', '{"title": "Arena", "venue": "Olympic Hall",
     "starts_at": "2027-01-01T10:00:00+00:00", "base_price": 50000, "max_tickets_per_member": 4,
-    "hold_ttl_seconds": 600, "seats_total": 43000, "seats_available": 43000}'::jsonb,
-    'concert fields, with derived seats_total and seats_available');
+    "hold_ttl_seconds": 600, "seats_total": 43000, "seats_available": 43000,
+    "price_min": 50000, "price_max": 150000}'::jsonb,
+    'concert fields, with derived seats_total, seats_available and price range');
 SELECT is(jsonb_array_length(:'c'::jsonb -> 'concert' -> 'sections'), 26, '26 sections');
 SELECT is((SELECT count(*) FROM encore.seats WHERE concert_id = :cid), 43000::bigint, '43,000 seats');
 SELECT is(:'c'::jsonb -> 'concert' -> 'sections' -> 0, '{"code": "A", "tier": "VIP", "price": 150000, "rows": 10,

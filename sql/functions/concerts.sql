@@ -134,7 +134,9 @@ LANGUAGE sql AS $$
 	    'max_tickets_per_member', c.max_tickets_per_member,
 	    'hold_ttl_seconds', extract(epoch FROM c.hold_ttl)::integer,
 	    'seats_total', (SELECT coalesce(sum(total), 0) FROM sec),
-	    'seats_available', (SELECT coalesce(sum(total - taken), 0) FROM sec))
+	    'seats_available', (SELECT coalesce(sum(total - taken), 0) FROM sec),
+	    'price_min', (SELECT min(price) FROM sec),
+	    'price_max', (SELECT max(price) FROM sec))
 	    || CASE WHEN p_with_sections THEN jsonb_build_object('sections',
 	        (SELECT coalesce(jsonb_agg(jsonb_build_object(
 	            'code', code, 'tier', tier, 'price', price, 'rows', rows,

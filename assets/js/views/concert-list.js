@@ -1,9 +1,8 @@
 /*
  * concert-list.js: the front page, one card per concert.
  *
- * The list endpoint carries no sections, so the price range is filled in
- * from each concert's detail as it arrives (the card shows the base price
- * until then).
+ * Each card shows the concert's price range (price_min..price_max of its
+ * sections, from the list endpoint) and how many seats are left.
  */
 
 import { get } from '../api.js';
@@ -11,8 +10,6 @@ import { h, replace } from '../dom.js';
 import { t } from '../i18n.js';
 import { dateTime, krw, number } from '../format.js';
 import { notifyError } from '../notice.js';
-
-const DETAIL_LIMIT = 24;
 
 function availabilityMeter(available, total) {
 	const ratio = total > 0 ? available / total : 0;
@@ -27,7 +24,10 @@ function availabilityMeter(available, total) {
 }
 
 function card(concert) {
-	const price = h('p', { class: 'price' }, krw(concert.base_price));
+	const min = concert.price_min ?? concert.base_price;
+	const max = concert.price_max ?? concert.base_price;
+	const price = h('p', { class: 'price' }, min === max ? krw(min)
+	    : t('list.price_range', { min: krw(min), max: krw(max) }));
 	const el = h('li', { class: 'card concert-card', dataset: { concertId: concert.id } },
 	    h('h2', {}, h('a', { href: `#/concerts/${concert.id}`, class: 'stretched' }, concert.title)),
 	    h('p', { class: 'when' }, dateTime(concert.starts_at)),
@@ -35,26 +35,10 @@ function card(concert) {
 	    price,
 	    availabilityMeter(concert.seats_available, concert.seats_total),
 	    h('span', { class: 'button primary card-cta', 'aria-hidden': 'true' }, t('list.book')));
-	return { el, price };
-}
-
-async function fillPriceRange(concert, priceEl, alive) {
-	try {
-		const { data } = await get(`/api/v1/concerts/${concert.id}`);
-		const prices = data.concert.sections.map(s => s.price);
-		if (!alive() || prices.length === 0)
-			return;
-		const min = Math.min(...prices);
-		const max = Math.max(...prices);
-		priceEl.textContent = min === max ? krw(min)
-		    : t('list.price_range', { min: krw(min), max: krw(max) });
-	} catch {
-		/* the base price stays: the detail page will tell the rest */
-	}
+	return el;
 }
 
 export async function renderConcertList(main) {
-	let alive = true;
 	replace(main, h('p', { class: 'loading' }, t('app.loading')));
 	let concerts;
 	try {
@@ -68,8 +52,6 @@ export async function renderConcertList(main) {
 	replace(main,
 	    h('h1', {}, t('list.heading')),
 	    cards.length === 0 ? h('p', { class: 'empty' }, t('list.empty'))
-		: h('ul', { class: 'concert-grid' }, cards.map(c => c.el)));
-	concerts.slice(0, DETAIL_LIMIT).forEach((c, i) =>
-	    fillPriceRange(c, cards[i].price, () => alive));
-	return () => { alive = false; };
+		: h('ul', { class: 'concert-grid' }, cards));
+	return null;
 }

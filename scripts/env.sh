@@ -58,7 +58,7 @@ export ENCORE_BASE_URL=http://127.0.0.1:$HTTP_PORT
 export TOSS_URL=http://127.0.0.1:$TOSS_PORT
 export GOOGLE_URL=http://127.0.0.1:$GOOGLE_PORT
 export ENCORE_PUBLIC_URL=${ENCORE_PUBLIC_URL:-http://127.0.0.1:$HTTP_PORT}
-export ENCORE_DATABASE_URL=${ENCORE_DATABASE_URL:-host=127.0.0.1 port=$PG_PORT dbname=$PG_DB user=$PG_USER connect_timeout=2}
+export ENCORE_DATABASE_URL=${ENCORE_DATABASE_URL:-host=127.0.0.1 port=$PG_PORT dbname=$PG_DB user=$PG_USER connect_timeout=2 options=-cstatement_timeout=5000}
 export ENCORE_REDIS_HOST=${ENCORE_REDIS_HOST:-127.0.0.1}
 export ENCORE_REDIS_PORT=${ENCORE_REDIS_PORT:-$REDIS_PORT}
 export ENCORE_AMQP_HOST=${ENCORE_AMQP_HOST:-127.0.0.1}

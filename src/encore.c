@@ -20,6 +20,7 @@
 #include <kore/seccomp.h>
 #include <kore/hooks.h>
 
+#include "adapters/pg.h"
 #include "adapters/probe.h"
 #include "api/api.h"
 #include "jobs/jobs.h"
@@ -113,6 +114,7 @@ kore_worker_configure(void)
 
 	/* Repeated on a module reload: kore keeps the first registration. */
 	(void)kore_pgsql_register(ENCORE_DB, encore_cfg->database_url);
+	pg_init();
 
 	assets_load(encore_cfg->assets_dir, "");
 	assets_load("docs", "/docs");

@@ -7,6 +7,12 @@
  * 503 SERVICE_UNAVAILABLE. A pooled connection found dead (Postgres was
  * restarted) is dropped and the call retried on a fresh one, but only when
  * the query was never sent, so nothing is ever executed twice.
+ *
+ * Deadline: Postgres ends a slow statement itself (statement_timeout in
+ * ENCORE_DATABASE_URL), but a server that stopped answering at all cannot.
+ * So every call also has a client-side deadline (ENCORE_DB_TIMEOUT_MS): a
+ * timer drops the connection of a call that passed it, or takes a queued
+ * call out of the pool's queue, and the client gets 503.
  */
 #include <sys/types.h>
 
@@ -22,16 +28,63 @@
 #include "pg.h"
 
 #define PG_SEND_ATTEMPTS	3
+#define PG_DEADLINE_TICK_MS	250
+
+static TAILQ_HEAD(, pg_call)	calls = TAILQ_HEAD_INITIALIZER(calls);
 
 static int	pg_call_send(struct http_request *, struct pg_call *);
 static void	pg_call_capture_error(struct pg_call *);
 static void	pg_call_finish(struct pg_call *);
+
+static void
+pg_call_unlist(struct pg_call *call)
+{
+	if (call->listed) {
+		TAILQ_REMOVE(&calls, call, list);
+		call->listed = 0;
+	}
+}
+
+/* Calls past their deadline: drop their connection, or their queue spot. */
+static void
+pg_deadline_tick(void *arg, u_int64_t now)
+{
+	struct pg_call	*call, *next;
+
+	(void)arg;
+	for (call = TAILQ_FIRST(&calls); call != NULL; call = next) {
+		next = TAILQ_NEXT(call, list);
+		if (call->done ||
+		    now - call->started < (u_int64_t)encore_cfg->db_timeout_ms)
+			continue;
+		kore_log(LOG_WARNING, "db: call passed its deadline: %s",
+		    call->query);
+		pg_call_unlist(call);
+		if (call->sql.conn != NULL) {
+			/* kore wakes the request with an error: 503. */
+			kore_pgsql_handle(call->sql.conn, 1);
+		} else {
+			errors_set(&call->err, 503, "SERVICE_UNAVAILABLE",
+			    "The database did not answer in time.");
+			call->failed = 1;
+			pg_call_finish(call);
+			http_request_wakeup(call->req);
+		}
+	}
+}
+
+void
+pg_init(void)
+{
+	(void)kore_timer_add(pg_deadline_tick, PG_DEADLINE_TICK_MS, NULL, 0);
+}
 
 void
 pg_call_reset(struct pg_call *call)
 {
 	int	i;
 
+	pg_call_unlist(call);
 	if (call->active) {
 		kore_pgsql_cleanup(&call->sql);
 		metrics_db_in_flight(encore_worker_id, -1);
@@ -67,6 +120,10 @@ pg_call_query(struct http_request *req, struct pg_call *call,
 	kore_pgsql_init(&call->sql);
 	kore_pgsql_bind_request(&call->sql, req);
 	call->active = 1;
+	call->req = req;
+	call->started = kore_time_ms();
+	TAILQ_INSERT_TAIL(&calls, call, list);
+	call->listed = 1;
 	metrics_db_in_flight(encore_worker_id, 1);
 
 	return (pg_call_send(req, call));
@@ -156,6 +213,7 @@ pg_call_capture_error(struct pg_call *call)
 static void
 pg_call_finish(struct pg_call *call)
 {
+	pg_call_unlist(call);
 	call->done = 1;
 	if (call->active) {
 		kore_pgsql_cleanup(&call->sql);

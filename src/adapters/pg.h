@@ -28,6 +28,10 @@ enum pg_poll {
 
 struct pg_call {
 	struct kore_pgsql	 sql;
+	struct http_request	*req;
+	u_int64_t		 started;	/* ms, for the deadline */
+	int			 listed;
+	TAILQ_ENTRY(pg_call)	 list;
 	int			 active;
 	int			 done;
 	int			 attempts;
@@ -49,6 +53,7 @@ struct pg_state {
 	void			(*after)(const char *);	/* on success */
 };
 
+void	pg_init(void);
 int	pg_call_query(struct http_request *, struct pg_call *, const char *,
 	    int, const char *const *);
 int	pg_call_poll(struct http_request *, struct pg_call *);

@@ -32,6 +32,7 @@ struct encore_config {
 	char			database_url[CONFIG_STR_MAX];
 	int			db_pool_size;
 	int			db_queue_limit;
+	int			db_timeout_ms;
 
 	char			redis_host[256];
 	int			redis_port;

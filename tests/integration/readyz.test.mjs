@@ -106,3 +106,29 @@ test('Postgres stopped: /readyz 503 and API calls 503 SERVICE_UNAVAILABLE within
   // The relay and both consumers reconnected too.
   assert.ok(await waitConsumed(more.reservation.id, 20000), 'the payment event reached both consumers');
 });
+
+test('Postgres frozen (SIGSTOP): calls answer 503 at their deadline instead of hanging; all works after SIGCONT', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const runDir = process.env.RUN_DIR;
+  const postmaster = readFileSync(`${runDir}/pg/data/postmaster.pid`, 'utf8').split('\n')[0].trim();
+  const pids = () => [postmaster, ...execFileSync('pgrep', ['-P', postmaster], { encoding: 'utf8' }).split('\n').filter(Boolean)];
+  const frozen = pids();
+  let stopped = true;
+  t.after(() => { if (stopped) execFileSync('kill', ['-CONT', ...frozen]); });
+  execFileSync('kill', ['-STOP', ...frozen]);
+
+  // The deadline is ENCORE_DB_TIMEOUT_MS (6 s); a connection attempt may add
+  // its connect_timeout (2 s). The bound here only says "never hangs".
+  const calls = await Promise.all([0, 1, 2].map(() => timed(() => api('GET', '/api/v1/concerts'), 20000)));
+  for (const c of calls) {
+    assert.equal(c.result.status, 503, c.result.text);
+    assert.equal(c.result.body.error.code, 'SERVICE_UNAVAILABLE');
+  }
+  t.diagnostic(`answered 503 after ${calls.map((c) => c.ms).join(', ')} ms`);
+
+  execFileSync('kill', ['-CONT', ...frozen]);
+  stopped = false;
+  const back = await eventually(async () => (await api('GET', '/api/v1/concerts')).status === 200, { timeout: 15000 });
+  assert.ok(back, 'the API answers 200 again after SIGCONT');
+});

@@ -85,7 +85,7 @@ required_variables_alone_load_with_defaults(void **state)
 	assert_string_equal(cfg.assets_dir, "assets");
 	assert_string_equal(cfg.database_url, "host=127.0.0.1 dbname=encore");
 	assert_int_equal(cfg.db_pool_size, 8);
-	assert_int_equal(cfg.db_queue_limit, 256);
+	assert_int_equal(cfg.db_queue_limit, 8192);
 	assert_string_equal(cfg.redis_host, "127.0.0.1");
 	assert_int_equal(cfg.redis_port, 6379);
 	assert_int_equal(cfg.redis_timeout_ms, 50);

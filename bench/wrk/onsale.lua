@@ -67,6 +67,12 @@ function request()
 	return wrk.format("POST", "/api/v1/reservations", headers, body)
 end
 
+-- 201 and 409 by status; anything else also by its error code.
 function response(status, hdrs, body)
-	count_status(status)
+	if status == 201 or status == 409 then
+		count_status(status)
+	else
+		local code = body and string.match(body, '"code"%s*:%s*"([A-Z_]+)"')
+		count_status(tostring(status) .. " " .. (code or "-"))
+	end
 end

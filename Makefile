@@ -92,7 +92,7 @@ test-ui:
 
 unit-bins: $(UNIT_BIN) $(BUILD)/test_workers
 
-bench:
+bench: build
 	scripts/bench.sh
 
 clean:

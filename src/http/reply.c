@@ -37,6 +37,7 @@ req_state_new(struct http_request *req, size_t len,
 	c = http_state_create(req, len, onfree);
 	c->start_us = now_us();
 	c->route = req->hdlr != NULL ? req->hdlr->path : "none";
+	c->req = req;
 	return (c);
 }
 

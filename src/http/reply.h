@@ -15,8 +15,9 @@ struct jsonreq;
 
 /* The first member of every per-request state this server creates. */
 struct req_common {
-	uint64_t	start_us;
-	const char	*route;
+	uint64_t		 start_us;
+	const char		*route;
+	struct http_request	*req;
 };
 
 void	*req_state_new(struct http_request *, size_t,

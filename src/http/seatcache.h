@@ -8,6 +8,12 @@
  * SEATCACHE_TTL_MS whatever happens (which bounds what no request
  * announces: holds that expire, payments settled by the reconciler or a
  * webhook). A miss, or Redis being away, reads Postgres.
+ *
+ * Each worker also keeps the last body it saw per section and serves it
+ * while Redis still holds the same ETag (checked with a 22-byte GETRANGE,
+ * not a 100 KB GET), and only one request per worker and section rebuilds
+ * a missing entry while the others wait for it (single flight), so an
+ * on-sale's readers cost Postgres about one query per section per second.
  */
 #ifndef ENCORE_SEATCACHE_H
 #define ENCORE_SEATCACHE_H

@@ -164,10 +164,21 @@ httpc_poll(struct http_request *req, struct httpc_call *call)
 	return (HTTPC_DONE);
 }
 
+/*
+ * Only a finished task is destroyed here. A request freed while its task
+ * still runs (the client went away) is kept by kore until the task ends,
+ * and kore destroys the task itself then (its channel is closed: fds -1),
+ * so such a task is only forgotten here. Destroying a running task would
+ * free what its thread is still writing to.
+ */
 void
 httpc_cleanup(struct httpc_call *call)
 {
-	if (call->active) {
+	if (call->active && call->task.fds[0] == -1) {
+		call->active = 0;
+		return;
+	}
+	if (call->active && kore_task_finished(&call->task)) {
 		kore_task_destroy(&call->task);
 		call->active = 0;
 	}

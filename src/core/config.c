@@ -223,7 +223,7 @@ config_load(struct encore_config *cfg, config_getenv get, char *err,
 	cfg_int(&c, "ENCORE_DB_POOL_SIZE", 8, 1, 200, &cfg->db_pool_size);
 	cfg_int(&c, "ENCORE_DB_QUEUE_LIMIT", 8192, 0, 100000,
 	    &cfg->db_queue_limit);
-	cfg_int(&c, "ENCORE_DB_TIMEOUT_MS", 6000, 100, 600000,
+	cfg_int(&c, "ENCORE_DB_TIMEOUT_MS", 10000, 100, 600000,
 	    &cfg->db_timeout_ms);
 
 	cfg_str(&c, "ENCORE_REDIS_HOST", "127.0.0.1", cfg->redis_host,

@@ -35,9 +35,9 @@ PGDATABASE=$admin_db psql -X -q -c "CREATE DATABASE \"$scratch\"" >/dev/null
 PGDATABASE=$scratch "$root/scripts/migrate.sh" >/dev/null
 PGDATABASE=$scratch psql -X -q -v ON_ERROR_STOP=1 -f "$root/bench/pgbench/conc_setup.sql" >/dev/null
 # The default 43,000-seat arena: how long one concert_create takes.
-arena_ms=$(q "CREATE TEMP TABLE arena_t0 AS SELECT clock_timestamp() AS t0;
-    SELECT encore.concert_create('Arena', 'bench', now() + interval '1 day', 50000, 4);
-    SELECT round(extract(epoch FROM clock_timestamp() - t0) * 1000) FROM arena_t0")
+arena_ms=$(q "SELECT round(extract(epoch FROM clock_timestamp() - t0) * 1000)
+    FROM (SELECT clock_timestamp() AS t0, encore.concert_create('Arena', 'bench',
+        now() + interval '1 day', 50000, 4) AS c) s")
 echo "default arena (43,000 seats) created in ${arena_ms} ms"
 concert=$(q "SELECT encore.concert_create('Bench', 'pgbench hall', now() + interval '1 day',
     10000, 10, '{\"sections\": [

@@ -6,19 +6,7 @@
 BEGIN;
 SELECT plan(31);
 
-CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	v_state text; v_code text; v_detail text;
-BEGIN
-	EXECUTE p_sql;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE,
-	    v_code = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
-	RETURN jsonb_build_object('state', v_state, 'code', v_code,
-	    'details', nullif(v_detail, '')::jsonb);
-END;
-$$;
+\ir lib/err.psql
 CREATE FUNCTION pg_temp.h(p text) RETURNS bytea LANGUAGE sql AS $$
 	SELECT sha256(convert_to(p, 'UTF8'))
 $$;

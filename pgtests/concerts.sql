@@ -6,20 +6,7 @@
 BEGIN;
 SELECT plan(39);
 
-CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	v_state text; v_code text; v_hint text; v_detail text;
-BEGIN
-	EXECUTE p_sql;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE,
-	    v_code = MESSAGE_TEXT, v_hint = PG_EXCEPTION_HINT,
-	    v_detail = PG_EXCEPTION_DETAIL;
-	RETURN jsonb_build_object('state', v_state, 'code', v_code,
-	    'message', v_hint, 'details', nullif(v_detail, '')::jsonb);
-END;
-$$;
+\ir lib/err.psql
 
 -- The error helper itself.
 SELECT is(pg_temp.err($$SELECT encore.raise_error(409, 'SEATS_UNAVAILABLE', 'Taken.', '{"seat_ids": [1]}')$$),

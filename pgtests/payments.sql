@@ -7,20 +7,7 @@
 BEGIN;
 SELECT plan(80);
 
-CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	v_state text; v_code text; v_hint text; v_detail text;
-BEGIN
-	EXECUTE p_sql;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE,
-	    v_code = MESSAGE_TEXT, v_hint = PG_EXCEPTION_HINT,
-	    v_detail = PG_EXCEPTION_DETAIL;
-	RETURN jsonb_build_object('state', v_state, 'code', v_code,
-	    'details', nullif(v_detail, '')::jsonb);
-END;
-$$;
+\ir lib/err.psql
 CREATE FUNCTION pg_temp.pass(p_id uuid) RETURNS void LANGUAGE sql AS $$
 	UPDATE encore.reservations SET created_at = now() - interval '20 minutes',
 	    expires_at = now() - interval '10 minutes' WHERE id = p_id;
@@ -66,7 +53,8 @@ SELECT is(pg_temp.err(format('SELECT encore.payment_begin(%s, %L, %L, 60000)', :
 SELECT is(pg_temp.err(format('SELECT encore.payment_begin(%s, %L, %L, 60000)', :alice, 'encnosuchorder', 'pk_x')) ->> 'code',
     'RESERVATION_NOT_FOUND', 'an unknown order: 404');
 SELECT is(pg_temp.err(format('SELECT encore.payment_begin(%s, %L, %L, 100)', :alice, :'o1', 'pk_x')),
-    '{"state": "EN422", "code": "AMOUNT_MISMATCH", "details": {"amount": 60000}}'::jsonb,
+    '{"state": "EN422", "code": "AMOUNT_MISMATCH", "details": {"amount": 60000},
+      "message": "The amount differs from the reservation''s total."}'::jsonb,
     'a client amount that differs: 422 AMOUNT_MISMATCH');
 SELECT is((SELECT count(*) FROM encore.payments WHERE order_id = :'o1'), 0::bigint, 'no attempt recorded');
 

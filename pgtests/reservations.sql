@@ -7,21 +7,7 @@
 BEGIN;
 SELECT plan(61);
 
--- The error a statement raises, as {state, code, message, details}.
-CREATE FUNCTION pg_temp.err(p_sql text) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-	v_state text; v_code text; v_hint text; v_detail text;
-BEGIN
-	EXECUTE p_sql;
-	RETURN NULL;
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE,
-	    v_code = MESSAGE_TEXT, v_hint = PG_EXCEPTION_HINT,
-	    v_detail = PG_EXCEPTION_DETAIL;
-	RETURN jsonb_build_object('state', v_state, 'code', v_code,
-	    'message', v_hint, 'details', nullif(v_detail, '')::jsonb);
-END;
-$$;
+\ir lib/err.psql
 -- Make a hold pass: its times move into the past, as if 20 minutes went by.
 CREATE FUNCTION pg_temp.pass(p_id uuid) RETURNS void LANGUAGE sql AS $$
 	UPDATE encore.reservations SET created_at = now() - interval '20 minutes',

@@ -119,6 +119,19 @@ concerts_collection(struct http_request *req)
 	}
 }
 
+/* The concert id of the path, or a 404 reply. */
+static int
+concert_path_id(struct http_request *req, char *buf, size_t len, int64_t *id)
+{
+	if (req_path_segment(req, 3, buf, len) == -1 ||
+	    jsonreq_parse_id(buf, id) == -1 || *id > ID_MAX) {
+		reply_error(req, 404, "CONCERT_NOT_FOUND",
+		    "There is no such concert.");
+		return (KORE_RESULT_ERROR);
+	}
+	return (KORE_RESULT_OK);
+}
+
 int
 concerts_item(struct http_request *req)
 {
@@ -130,10 +143,8 @@ concerts_item(struct http_request *req)
 		return (pg_resume(req));
 	if (req->method != HTTP_METHOD_GET)
 		return (reply_method_not_allowed(req, "GET"));
-	if (req_path_segment(req, 3, idbuf, sizeof(idbuf)) == -1 ||
-	    jsonreq_parse_id(idbuf, &id) == -1 || id > ID_MAX)
-		return (reply_error(req, 404, "CONCERT_NOT_FOUND",
-		    "There is no such concert."));
+	if (concert_path_id(req, idbuf, sizeof(idbuf), &id) != KORE_RESULT_OK)
+		return (KORE_RESULT_OK);
 	vals[0] = idbuf;
 	return (pg_start(req, 200, "SELECT encore.concert_get($1::bigint)", 1,
 	    vals));
@@ -150,10 +161,8 @@ concerts_seats(struct http_request *req)
 		return (seatcache_resume(req));
 	if (req->method != HTTP_METHOD_GET)
 		return (reply_method_not_allowed(req, "GET"));
-	if (req_path_segment(req, 3, idbuf, sizeof(idbuf)) == -1 ||
-	    jsonreq_parse_id(idbuf, &id) == -1 || id > ID_MAX)
-		return (reply_error(req, 404, "CONCERT_NOT_FOUND",
-		    "There is no such concert."));
+	if (concert_path_id(req, idbuf, sizeof(idbuf), &id) != KORE_RESULT_OK)
+		return (KORE_RESULT_OK);
 
 	http_populate_qs(req);
 	if (!http_argument_get_string(req, "section", &section) ||

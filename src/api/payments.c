@@ -35,14 +35,8 @@ payments_confirm(struct http_request *req)
 		return (payflow_resume(req));
 	if (req->method != HTTP_METHOD_POST)
 		return (reply_method_not_allowed(req, "POST"));
-	if (session_require(req, &s) != KORE_RESULT_OK)
+	if (ratelimit_member_json(req, &s, &jr, "confirm") != KORE_RESULT_OK)
 		return (KORE_RESULT_OK);
-	if (req_parse_json(req, &jr) != KORE_RESULT_OK)
-		return (KORE_RESULT_OK);
-	if (ratelimit_member(req, s.member_id, "confirm") != KORE_RESULT_OK) {
-		jsonreq_free(&jr);
-		return (KORE_RESULT_OK);
-	}
 	if (jsonreq_str(&jr, "paymentKey", 1, 1, TOSS_KEY_MAX, &key) == -1 ||
 	    jsonreq_str(&jr, "orderId", 1, 6, 64, &order) == -1 ||
 	    jsonreq_int(&jr, "amount", 1, 1, 1000000000LL, &amount) == -1)

@@ -40,14 +40,8 @@ reservations_create(struct http_request *req)
 	char		 cbuf[24], qbuf[24], arr[SEATS_MAX * 20 + 4];
 	int		 ret;
 
-	if (session_require(req, &s) != KORE_RESULT_OK)
+	if (ratelimit_member_json(req, &s, &jr, "reserve") != KORE_RESULT_OK)
 		return (KORE_RESULT_OK);
-	if (req_parse_json(req, &jr) != KORE_RESULT_OK)
-		return (KORE_RESULT_OK);
-	if (ratelimit_member(req, s.member_id, "reserve") != KORE_RESULT_OK) {
-		jsonreq_free(&jr);
-		return (KORE_RESULT_OK);
-	}
 
 	if (jsonreq_int(&jr, "concert_id", 1, 1, ID_MAX, &concert) == -1)
 		return (reply_jsonreq(req, &jr));

@@ -10,6 +10,7 @@
 #include <kore/http.h>
 
 #include "adapters/redis.h"
+#include "core/jsonreq.h"
 #include "core/config.h"
 #include "core/metrics.h"
 #include "encore.h"
@@ -97,4 +98,24 @@ ratelimit_ip(struct http_request *req, const char *what)
 		return (KORE_RESULT_OK);
 	snprintf(key, sizeof(key), "encore:rl:ip:%s:%s", what, ip);
 	return (ratelimit_take(req, key, &encore_cfg->rate_ip));
+}
+
+/*
+ * The prologue of a member's rate-limited attempt with a JSON body:
+ * authenticate, parse the body, take a token. Returns KORE_RESULT_OK with
+ * jr to free, or KORE_RESULT_ERROR after replying.
+ */
+int
+ratelimit_member_json(struct http_request *req, struct session *s,
+    struct jsonreq *jr, const char *what)
+{
+	if (session_require(req, s) != KORE_RESULT_OK)
+		return (KORE_RESULT_ERROR);
+	if (req_parse_json(req, jr) != KORE_RESULT_OK)
+		return (KORE_RESULT_ERROR);
+	if (ratelimit_member(req, s->member_id, what) != KORE_RESULT_OK) {
+		jsonreq_free(jr);
+		return (KORE_RESULT_ERROR);
+	}
+	return (KORE_RESULT_OK);
 }

@@ -12,8 +12,12 @@
 #include <stdint.h>
 
 struct http_request;
+struct jsonreq;
+struct session;
 
 int	ratelimit_member(struct http_request *, int64_t, const char *);
+int	ratelimit_member_json(struct http_request *, struct session *,
+	    struct jsonreq *, const char *);
 int	ratelimit_ip(struct http_request *, const char *);
 
 #endif

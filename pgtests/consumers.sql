@@ -3,7 +3,7 @@
 -- Run: pg_prove -d encore pgtests/consumers.sql   (after scripts/migrate.sh)
 -- Everything happens in one transaction that is rolled back.
 BEGIN;
-SELECT plan(42);
+SELECT plan(43);
 
 -- Events as the outbox writes them. Concert 900000001 does not exist, so
 -- the receipt names it by number.
@@ -115,6 +115,10 @@ SELECT is(encore.consume_stats((SELECT body FROM ev WHERE name = 'refund')),
     'applied', 'payment.refunded takes a sale back');
 SELECT is(encore.consume_stats((SELECT body FROM ev WHERE name = 'cancel')),
     'ignored', 'a cancelled hold does not touch sales');
+SELECT is(encore.consume_stats((SELECT body FROM ev WHERE name = 'refund')
+    || '{"event_id": "a0000000-0000-4000-8000-000000000009",
+         "reservation_refunded": false}'),
+    'ignored', 'a refund of a late approval that was never a sale does not touch sales');
 SELECT is((SELECT jsonb_build_array(s -> 'tickets_sold', s -> 'revenue',
     s -> 'refunds', s -> 'refunded_amount')
     FROM (SELECT encore.concert_sales_get(900000001) -> 'concert_sales' AS s) x),

@@ -193,7 +193,8 @@ END;
 $$;
 
 -- stats: payment.succeeded adds to a concert's sales, payment.refunded
--- takes it back out (and counts the refund).
+-- takes it back out (and counts the refund); a refund that undoes no sale
+-- (reservation_refunded false) changes nothing.
 CREATE OR REPLACE FUNCTION encore.consume_stats(p_event jsonb)
 RETURNS text
 LANGUAGE plpgsql AS $$
@@ -205,6 +206,12 @@ BEGIN
 	SELECT * INTO h FROM encore.consumer_event_head(p_event);
 	v_sign := CASE h.topic WHEN 'payment.succeeded' THEN 1
 	    WHEN 'payment.refunded' THEN -1 END;
+	-- A refund of a late approval that never became a sale (its hold had
+	-- passed and its seats were gone) has no sale to take back.
+	IF h.topic = 'payment.refunded'
+	    AND p_event ->> 'reservation_refunded' = 'false' THEN
+		v_sign := NULL;
+	END IF;
 	IF v_sign IS NULL THEN
 		RETURN CASE WHEN encore.consumer_inbox_record('stats',
 		    h.event_id, h.topic, 'ignored') THEN 'ignored'

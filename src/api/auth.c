@@ -413,14 +413,13 @@ auth_google_callback(struct http_request *req)
 }
 
 /* Refresh: cookie only, CSRF header required. */
-
 int
 auth_refresh(struct http_request *req)
 {
 	struct login_state	*st;
 	const char		*old, *vals[3];
 	char			 oldhash[65], newhash[65], b1[80], b2[80];
-	char			 ttl[32];
+	char			 ttl[32], code[64];
 
 	if (http_state_exists(req)) {
 		st = http_state_get(req);
@@ -430,7 +429,9 @@ auth_refresh(struct http_request *req)
 			session_clear(req);
 			return (reply_api_error(req, &st->call.err));
 		}
-		if (strstr(st->call.result, "\"error\"") != NULL) {
+		/* Reuse is answered, not raised, so the revocation commits. */
+		if (jsonreq_top_str(st->call.result, "error", code,
+		    sizeof(code))) {
 			session_clear(req);
 			return (reply_error(req, 401, "REFRESH_TOKEN_REUSED",
 			    "This session was ended; please sign in again."));

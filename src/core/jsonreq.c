@@ -341,3 +341,23 @@ jsonreq_uuid_valid(const char *s)
 	}
 	return (1);
 }
+
+/* A top-level string member of a JSON object text, copied into out. */
+int
+jsonreq_top_str(const char *json, const char *key, char *out, size_t len)
+{
+	json_object	*root, *v;
+	int		 ok;
+
+	ok = 0;
+	out[0] = '\0';
+	if (json == NULL || (root = json_tokener_parse(json)) == NULL)
+		return (0);
+	if (json_object_object_get_ex(root, key, &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		snprintf(out, len, "%s", json_object_get_string(v));
+		ok = 1;
+	}
+	json_object_put(root);
+	return (ok);
+}

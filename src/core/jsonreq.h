@@ -38,5 +38,6 @@ void	jsonreq_fail(struct jsonreq *, const char *, const char *);
 int	jsonreq_utf8_valid(const char *, size_t);
 int	jsonreq_parse_id(const char *, int64_t *);
 int	jsonreq_uuid_valid(const char *);
+int	jsonreq_top_str(const char *, const char *, char *, size_t);
 
 #endif

@@ -15,6 +15,7 @@
 #include "adapters/pg.h"
 #include "adapters/toss.h"
 #include "core/errors.h"
+#include "core/jsonreq.h"
 #include "core/metrics.h"
 #include "encore.h"
 #include "http/reply.h"
@@ -65,25 +66,6 @@ pay_state_free(struct http_request *req)
 
 	pg_call_reset(&st->call);
 	httpc_cleanup(&st->http);
-}
-
-int
-json_get_str(const char *json, const char *key, char *out, size_t len)
-{
-	json_object	*root, *v;
-	int		 ok;
-
-	ok = 0;
-	out[0] = '\0';
-	if (json == NULL || (root = json_tokener_parse(json)) == NULL)
-		return (0);
-	if (json_object_object_get_ex(root, key, &v) &&
-	    json_object_is_type(v, json_type_string)) {
-		snprintf(out, len, "%s", json_object_get_string(v));
-		ok = 1;
-	}
-	json_object_put(root);
-	return (ok);
 }
 
 static int
@@ -157,7 +139,7 @@ pay_after_sql(struct http_request *req, struct pay_state *st)
 			return (pay_done(req, st));
 		return (reply_api_error(req, &st->call.err));
 	}
-	(void)json_get_str(st->call.result, "outcome", outcome,
+	(void)jsonreq_top_str(st->call.result, "outcome", outcome,
 	    sizeof(outcome));
 
 	switch (st->step) {
@@ -171,7 +153,7 @@ pay_after_sql(struct http_request *req, struct pay_state *st)
 	case PS_SQL_CONFIRM:
 	case PS_SQL_APPLY:
 		if (!strcmp(outcome, "REFUND_REQUIRED")) {
-			if (!json_get_str(st->call.result, "payment_key",
+			if (!jsonreq_top_str(st->call.result, "payment_key",
 			    st->payment_key, sizeof(st->payment_key)))
 				return (reply_unavailable(req));
 			return (pay_refund(req, st));

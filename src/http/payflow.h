@@ -29,6 +29,4 @@ int	payflow_cancel(struct http_request *, const struct session *,
 int	payflow_webhook(struct http_request *, const char *);
 int	payflow_resume(struct http_request *);
 
-int	json_get_str(const char *, const char *, char *, size_t);
-
 #endif

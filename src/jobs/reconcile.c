@@ -27,9 +27,9 @@
 
 #include "adapters/httpc.h"
 #include "adapters/toss.h"
+#include "core/jsonreq.h"
 #include "core/metrics.h"
 #include "encore.h"
-#include "http/payflow.h"
 #include "jobs.h"
 
 #define RECONCILE_BATCH		"20"
@@ -125,9 +125,9 @@ rc_settle(PGconn **db, const char *order_id, const char *payment_key)
 	}
 	if (r != NULL) {
 		metrics_count(MC_PAYMENTS_RECONCILED, 1);
-		if (json_get_str(r, "outcome", outcome, sizeof(outcome)) &&
+		if (jsonreq_top_str(r, "outcome", outcome, sizeof(outcome)) &&
 		    !strcmp(outcome, "REFUND_REQUIRED") &&
-		    json_get_str(r, "payment_key", key, sizeof(key)))
+		    jsonreq_top_str(r, "payment_key", key, sizeof(key)))
 			rc_refund(db, key);
 		kore_log(LOG_NOTICE, "reconcile: order %s settled: %s",
 		    order_id, outcome);

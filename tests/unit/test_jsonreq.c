@@ -772,6 +772,39 @@ uuid_rejects_malformed(void **state)
 	}
 }
 
+/* jsonreq_top_str: what the payment flow reads out of SQL answers. */
+static void
+top_str_reads_only_top_level_strings(void **state)
+{
+	char	out[32];
+
+	(void)state;
+	assert_int_equal(jsonreq_top_str("{\"outcome\":\"PAID\"}", "outcome",
+	    out, sizeof(out)), 1);
+	assert_string_equal(out, "PAID");
+	/* A member named "error" is not an error answer. */
+	assert_int_equal(jsonreq_top_str(
+	    "{\"member\":{\"name\":\"error\",\"error\":\"x\"}}", "error",
+	    out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(jsonreq_top_str("{\"outcome\":1}", "outcome", out,
+	    sizeof(out)), 0);
+	assert_int_equal(jsonreq_top_str("not json", "outcome", out,
+	    sizeof(out)), 0);
+	assert_int_equal(jsonreq_top_str(NULL, "outcome", out, sizeof(out)), 0);
+}
+
+static void
+top_str_cuts_to_the_buffer(void **state)
+{
+	char	out[5];
+
+	(void)state;
+	assert_int_equal(jsonreq_top_str("{\"k\":\"REFUND_REQUIRED\"}", "k",
+	    out, sizeof(out)), 1);
+	assert_string_equal(out, "REFU");
+}
+
 int
 main(void)
 {
@@ -821,6 +854,8 @@ main(void)
 		cmocka_unit_test(path_id_rejects_malformed),
 		cmocka_unit_test(uuid_accepts_canonical_forms),
 		cmocka_unit_test(uuid_rejects_malformed),
+		cmocka_unit_test(top_str_reads_only_top_level_strings),
+		cmocka_unit_test(top_str_cuts_to_the_buffer),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -65,6 +65,31 @@ job_call_cb(struct kore_pgsql *sql, void *arg)
 	}
 }
 
+/*
+ * A job whose call will never call back: kore dropped its connection
+ * (Postgres restarted: kore cleans up without calling the callback), or
+ * the server stopped answering. Without this the job would stay busy for
+ * good, and holds would stop expiring in that worker.
+ */
+static void
+job_call_reap(struct job_call *job)
+{
+	int	lost, late;
+
+	lost = (job->sql.state == KORE_PGSQL_STATE_ERROR &&
+	    job->sql.conn == NULL);
+	late = (kore_time_ms() - job->started >
+	    (u_int64_t)encore_cfg->db_timeout_ms);
+	if (!lost && !late)
+		return;
+	kore_log(LOG_NOTICE, "job %s: call %s; starting over", job->name,
+	    lost ? "lost its connection" : "passed its deadline");
+	if (job->sql.conn != NULL)
+		kore_pgsql_handle(job->sql.conn, 1);
+	kore_pgsql_cleanup(&job->sql);
+	job->busy = 0;
+}
+
 /* Returns 0 when the call started, -1 when busy or Postgres is away. */
 int
 job_call_start(struct job_call *job, const char *query, int n,
@@ -72,8 +97,11 @@ job_call_start(struct job_call *job, const char *query, int n,
 {
 	int	lengths[JOB_PARAMS_MAX], formats[JOB_PARAMS_MAX], i;
 
+	if (job->busy)
+		job_call_reap(job);
 	if (job->busy || n > JOB_PARAMS_MAX)
 		return (-1);
+	job->started = kore_time_ms();
 	kore_pgsql_init(&job->sql);
 	kore_pgsql_bind_callback(&job->sql, job_call_cb, job);
 	if (!kore_pgsql_setup(&job->sql, ENCORE_DB, KORE_PGSQL_ASYNC)) {

@@ -15,6 +15,7 @@
 struct job_call {
 	struct kore_pgsql	 sql;
 	int			 busy;
+	u_int64_t		 started;	/* ms */
 	const char		*name;
 	void			(*done)(struct job_call *, const char *);
 };

@@ -77,42 +77,11 @@ BEGIN
 END;
 $$;
 
--- Attempts still IN_FLIGHT after p_older_than (a crash between the
--- provider's approval and our commit, or a lost answer): the reconciler
--- re-fetches each from the provider and calls payment_apply_status. Each
--- is leased for 30 s (next_check_at), claimed with SKIP LOCKED, so two
--- reconcilers never take the same attempt.
-CREATE OR REPLACE FUNCTION encore.payments_in_flight(p_older_than interval,
-    p_limit integer) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-DECLARE
-	v_rows	jsonb;
-BEGIN
-	WITH due AS (
-		SELECT id FROM encore.payments
-		WHERE status = 'IN_FLIGHT' AND next_check_at <= now()
-		    AND attempted_at <= now() - coalesce(p_older_than, '1 minute')
-		ORDER BY next_check_at
-		LIMIT greatest(coalesce(p_limit, 100), 1)
-		FOR UPDATE SKIP LOCKED
-	), leased AS (
-		UPDATE encore.payments p
-		SET next_check_at = now() + interval '30 seconds'
-		FROM due WHERE p.id = due.id
-		RETURNING p.order_id, p.payment_key, p.amount, p.attempted_at
-	)
-	SELECT jsonb_agg(jsonb_build_object('order_id', order_id,
-	    'payment_key', payment_key, 'amount', amount)
-	    ORDER BY attempted_at) INTO v_rows
-	FROM leased;
-	RETURN jsonb_build_object('payments', coalesce(v_rows, '[]'));
-END;
-$$;
-
--- Refunds owed but not yet confirmed by the provider (REFUND_PENDING for
--- longer than p_older_than): the reconciler calls the provider's cancel
--- (with an Idempotency-Key) and payment_refunded. Leased like above.
-CREATE OR REPLACE FUNCTION encore.payments_refund_pending(
+-- Lease payments of one status that have waited longer than p_older_than
+-- (since the attempt for IN_FLIGHT, since the last change otherwise): each
+-- is leased for 30 s (next_check_at) and claimed with SKIP LOCKED, so two
+-- reconcilers never take the same payment.
+CREATE OR REPLACE FUNCTION encore.payments_lease(p_status text,
     p_older_than interval, p_limit integer) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -120,8 +89,10 @@ DECLARE
 BEGIN
 	WITH due AS (
 		SELECT id FROM encore.payments
-		WHERE status = 'REFUND_PENDING' AND next_check_at <= now()
-		    AND updated_at <= now() - coalesce(p_older_than, '1 minute')
+		WHERE status = p_status AND next_check_at <= now()
+		    AND CASE WHEN p_status = 'IN_FLIGHT' THEN attempted_at
+		        ELSE updated_at END
+		        <= now() - coalesce(p_older_than, '1 minute')
 		ORDER BY next_check_at
 		LIMIT greatest(coalesce(p_limit, 100), 1)
 		FOR UPDATE SKIP LOCKED
@@ -130,12 +101,30 @@ BEGIN
 		SET next_check_at = now() + interval '30 seconds'
 		FROM due WHERE p.id = due.id
 		RETURNING p.order_id, p.payment_key, p.amount, p.refund_reason,
-		    p.updated_at
+		    p.next_check_at
 	)
-	SELECT jsonb_agg(jsonb_build_object('order_id', order_id,
-	    'payment_key', payment_key, 'amount', amount,
-	    'reason', refund_reason) ORDER BY updated_at) INTO v_rows
+	SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+	    'order_id', order_id, 'payment_key', payment_key,
+	    'amount', amount, 'reason', refund_reason))
+	    ORDER BY next_check_at, order_id) INTO v_rows
 	FROM leased;
 	RETURN jsonb_build_object('payments', coalesce(v_rows, '[]'));
 END;
+$$;
+
+-- Attempts still IN_FLIGHT (a crash between the provider's approval and
+-- our commit, or a lost answer): the reconciler re-fetches each from the
+-- provider and calls payment_apply_status.
+CREATE OR REPLACE FUNCTION encore.payments_in_flight(p_older_than interval,
+    p_limit integer) RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT encore.payments_lease('IN_FLIGHT', p_older_than, p_limit)
+$$;
+
+-- Refunds owed but not yet confirmed by the provider: the reconciler calls
+-- the provider's cancel (with an Idempotency-Key) and payment_refunded.
+CREATE OR REPLACE FUNCTION encore.payments_refund_pending(
+    p_older_than interval, p_limit integer) RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT encore.payments_lease('REFUND_PENDING', p_older_than, p_limit)
 $$;

@@ -48,6 +48,20 @@ BEGIN
 END;
 $$;
 
+-- The one amount rule: the client's (or the provider's) amount must be the
+-- server's own total of the reservation.
+CREATE OR REPLACE FUNCTION encore.payment_check_amount(p_r encore.reservations,
+    p_amount bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF p_amount IS DISTINCT FROM p_r.amount THEN
+		PERFORM encore.raise_error(422, 'AMOUNT_MISMATCH',
+		    'The amount differs from the reservation''s total.',
+		    jsonb_build_object('amount', p_r.amount));
+	END IF;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION encore.payment_begin(p_member_id bigint,
     p_order_id text, p_payment_key text, p_amount bigint) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -70,11 +84,7 @@ BEGIN
 	PERFORM encore.raise_if_invalid(v_fields);
 
 	v_r := encore.reservation_lock_by_order(p_order_id, p_member_id);
-	IF p_amount <> v_r.amount THEN
-		PERFORM encore.raise_error(422, 'AMOUNT_MISMATCH',
-		    'The amount differs from the reservation''s total.',
-		    jsonb_build_object('amount', v_r.amount));
-	END IF;
+	PERFORM encore.payment_check_amount(v_r, p_amount);
 	IF v_r.status = 'PAID' AND v_r.payment_key = p_payment_key THEN
 		RETURN jsonb_build_object('outcome', 'ALREADY_PAID',
 		    'reservation', encore.reservation_json(v_r.id),
@@ -299,11 +309,7 @@ DECLARE
 	v_p	encore.payments;
 BEGIN
 	v_r := encore.reservation_lock_by_order(p_order_id);
-	IF p_amount IS DISTINCT FROM v_r.amount THEN
-		PERFORM encore.raise_error(422, 'AMOUNT_MISMATCH',
-		    'The amount differs from the reservation''s total.',
-		    jsonb_build_object('amount', v_r.amount));
-	END IF;
+	PERFORM encore.payment_check_amount(v_r, p_amount);
 	SELECT * INTO v_p FROM encore.payments WHERE payment_key = p_payment_key
 	FOR UPDATE;
 	IF NOT FOUND THEN
